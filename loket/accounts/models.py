@@ -75,6 +75,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_officer(self) -> bool:
         return self.kind == UserKind.OFFICER
 
+    # Authorisation. Lower apps (offices, catalog) call these methods on the actor they are
+    # given, so they need not import this app.
+    def active_roles(self):
+        if not self.is_authenticated or not self.is_active or self.kind != UserKind.OFFICER:
+            return []
+        cached = getattr(self, "_active_roles_cache", None)
+        if cached is None:
+            cached = list(self.roles.filter(is_active=True).select_related("office__region", "region"))
+            self._active_roles_cache = cached
+        return cached
+
+    def has_any_role(self, roles=None) -> bool:
+        """Holds one of ``roles`` (any role if None) at some office or scope."""
+        return any(roles is None or r.role in roles for r in self.active_roles())
+
+    def has_office_role(self, office, roles=None) -> bool:
+        """Holds one of ``roles`` (any role if None) for ``office``.
+
+        A city admin (for offices in their kabupaten/kota) and a system admin (everywhere) count
+        as the office's admin, but never as its petugas, verifier or signer.
+        """
+        admin_ok = roles is None or Role.OFFICE_ADMIN in roles
+        for r in self.active_roles():
+            if r.role == Role.SYSTEM_ADMIN and admin_ok:
+                return True
+            if r.role == Role.CITY_ADMIN and admin_ok and office.region_id.startswith(r.region_id):
+                return True
+            if r.office_id == office.pk and (roles is None or r.role in roles):
+                return True
+        return False
+
     @property
     def masked_nik(self) -> str:
         from loket.regions.nik import mask_nik

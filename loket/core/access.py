@@ -1,0 +1,68 @@
+"""Who may open a view. Every view in Loket is wrapped in exactly one of these decorators.
+
+Each decorator records its rule on the view as ``loket_access`` so that the URL walk in
+``tests/test_url_access.py`` can prove that no route is left open by accident.
+
+Role checks call methods on the user object (``has_any_role``), defined by the accounts
+app, so lower apps need not import it.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+CITIZEN = "citizen"
+OFFICER = "officer"
+
+
+def _mark(view: Callable, rule) -> Callable:
+    view.loket_access = rule
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, logged in or not."""
+    return _mark(view, PUBLIC)
+
+
+def _require(test: Callable, rule) -> Callable[[Callable], Callable]:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not test(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapper, rule)
+
+    return decorator
+
+
+def login_required(view: Callable) -> Callable:
+    """Any logged-in user."""
+    return _require(lambda user: True, AUTHENTICATED)(view)
+
+
+def citizen_required(view: Callable) -> Callable:
+    """A logged-in citizen."""
+    return _require(lambda user: user.is_citizen, CITIZEN)(view)
+
+
+def officer_required(view: Callable) -> Callable:
+    """A logged-in officer with at least one active role; the view scopes by office itself."""
+    return _require(lambda user: user.is_officer and user.has_any_role(), OFFICER)(view)
+
+
+def role_required(*roles: str) -> Callable[[Callable], Callable]:
+    """A logged-in officer holding one of ``roles`` somewhere; the view still scopes to offices."""
+
+    def check(user) -> bool:
+        return user.is_officer and user.has_any_role(roles)
+
+    return _require(check, ("roles", tuple(roles)))
