@@ -1,0 +1,275 @@
+"""Every route needs login and the right role unless it is on the explicit public list.
+
+GOV.UK Notify style: walk every URL pattern of ``loket.urls`` (app includes too) and prove
+that each view carries the rule of one ``loket.core.access`` decorator, that the views marked
+public are exactly the ones listed below, and that the rule is enforced for real requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from loket.accounts.models import OfficerRole, Role, User, UserKind
+from loket.core import access
+from loket.offices.models import Office, OfficeKind
+from loket.regions.models import Region
+
+# Adding a name here makes a page visible to anyone on the internet: review it.
+PUBLIC_URL_NAMES = {
+    "home",
+    "healthz",
+    "catalog:list",
+    "catalog:detail",
+    "offices:list",
+    "offices:region",
+    "offices:detail",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:register",
+}
+
+# Public JSON API operations (GET only); every other API operation must require authentication.
+PUBLIC_API_OPERATIONS: set[tuple[str, str]] = set()
+
+# Routes outside the walk: the Django admin guards itself (tested below), set_language is
+# Django's own POST endpoint, and the ninja API is checked operation by operation below.
+EXCLUDED_NAMESPACES = {"admin", "api"}
+EXCLUDED_NAMES = {"set_language"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str
+    pattern: URLPattern
+
+    @property
+    def rule(self):
+        return getattr(self.pattern.callback, "loket_access", None)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.route})"
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "", inside_excluded: bool = False):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+            excluded = inside_excluded or (p.namespace in EXCLUDED_NAMESPACES)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns, excluded)
+        elif isinstance(p, URLPattern):
+            if inside_excluded:
+                continue
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+            if name in EXCLUDED_NAMES:
+                continue
+            yield Route(name=name, route=prefix + str(p.pattern), pattern=p)
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+ROUTES = all_routes()
+
+
+def test_the_walk_finds_the_pages_of_every_app():
+    names = {r.name for r in ROUTES}
+    assert {"home", "catalog:list", "offices:list", "offices:detail", "accounts:login"} <= names
+
+
+def test_every_route_has_a_name():
+    assert [str(r) for r in ROUTES if not r.name] == []
+
+
+def test_every_view_is_wrapped_in_an_access_decorator():
+    unguarded = [str(r) for r in ROUTES if r.rule is None]
+    assert unguarded == [], "views without a loket.core.access decorator"
+
+
+def test_public_views_are_exactly_the_allowlist():
+    marked_public = {r.name for r in ROUTES if r.rule == access.PUBLIC}
+    assert marked_public == PUBLIC_URL_NAMES
+
+
+# --- real requests ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample_objects(db):
+    prov = Region.objects.create(code="36", name="Banten", level=1)
+    kota = Region.objects.create(code="36.74", name="Kota Tangerang Selatan", level=2, parent=prov)
+    kec = Region.objects.create(code="36.74.04", name="Ciputat", level=3, parent=kota)
+    kel = Region.objects.create(code="36.74.04.1004", name="Sawah", level=4, parent=kec)
+    office = Office.objects.create(
+        slug="kelurahan-sawah",
+        name="Kantor Kelurahan Sawah",
+        kind=OfficeKind.KELURAHAN,
+        region=kel,
+        address="Jl. Sawah",
+    )
+    return {"office": office, "region": kel}
+
+
+def _candidates(param: str, objects) -> list[str]:
+    office, region = objects["office"], objects["region"]
+    by_name = {
+        "slug": office.slug,
+        "code": region.code,
+        "region": region.code,
+        "pk": str(office.pk),
+        "id": str(office.pk),
+    }
+    values = [by_name.get(param), str(office.pk), office.slug, region.code, region.code[:5], "1"]
+    return [v for v in values if v]
+
+
+def sample_kwargs(route: Route, objects) -> dict[str, str]:
+    kwargs = {}
+    converters = getattr(route.pattern.pattern, "converters", {})
+    for param, converter in converters.items():
+        for value in _candidates(param, objects):
+            if re.fullmatch(converter.regex, value):
+                kwargs[param] = value
+                break
+        else:
+            raise AssertionError(f"no sample value for <{param}> in {route}")
+    regex_groups = re.compile(str(route.pattern.pattern)).groupindex if not converters else {}
+    for param in regex_groups:
+        kwargs[param] = _candidates(param, objects)[0]
+    return kwargs
+
+
+def sample_url(route: Route, objects) -> str:
+    return reverse(route.name, kwargs=sample_kwargs(route, objects))
+
+
+def _user(username: str, kind: str, **fields) -> User:
+    if kind == UserKind.CITIZEN:
+        fields.setdefault("nik", username)
+    return User.objects.create_user(username=username, password=None, kind=kind, full_name=username, **fields)
+
+
+@pytest.fixture
+def citizen(db):
+    return _user("3674045708900001", UserKind.CITIZEN)
+
+
+def _officer_with(role: str | None, office: Office) -> User:
+    user = _user(f"officer-{role or 'none'}", UserKind.OFFICER)
+    if role in (Role.CITY_ADMIN,):
+        OfficerRole.objects.create(user=user, role=role, region=office.region.parent.parent)
+    elif role == Role.SYSTEM_ADMIN:
+        OfficerRole.objects.create(user=user, role=role)
+    elif role:
+        OfficerRole.objects.create(user=user, role=role, office=office)
+    return user
+
+
+NON_PUBLIC = [r for r in ROUTES if r.rule not in (None, access.PUBLIC)]
+
+
+def _ids(routes):
+    return [r.name for r in routes]
+
+
+def test_there_are_guarded_routes_to_check():
+    # The parametrised tests below must not silently check nothing.
+    assert NON_PUBLIC, "no guarded route found: the walk is broken"
+
+
+@pytest.mark.parametrize("route", NON_PUBLIC, ids=_ids(NON_PUBLIC))
+def test_anonymous_visitor_is_sent_to_the_login_page(client, sample_objects, route):
+    url = sample_url(route, sample_objects)
+    response = client.get(url)
+    assert response.status_code == 302, f"{route}: {response.status_code}"
+    login = resolve_url(settings.LOGIN_URL)
+    assert response["Location"].startswith(login + "?next="), f"{route} -> {response['Location']}"
+
+
+CITIZEN_ONLY = [r for r in ROUTES if r.rule == access.CITIZEN]
+
+
+@pytest.mark.parametrize("route", CITIZEN_ONLY, ids=_ids(CITIZEN_ONLY))
+def test_officers_cannot_open_citizen_pages(client, sample_objects, route):
+    officer = _officer_with(Role.PETUGAS_LOKET, sample_objects["office"])
+    client.force_login(officer)
+    assert client.get(sample_url(route, sample_objects)).status_code == 403
+
+
+OFFICER_ONLY = [r for r in ROUTES if r.rule == access.OFFICER]
+
+
+@pytest.mark.parametrize("route", OFFICER_ONLY, ids=_ids(OFFICER_ONLY))
+def test_citizens_and_officers_without_a_role_cannot_open_officer_pages(client, sample_objects, route, citizen):
+    url = sample_url(route, sample_objects)
+    client.force_login(citizen)
+    assert client.get(url).status_code == 403
+    client.force_login(_officer_with(None, sample_objects["office"]))
+    assert client.get(url).status_code == 403
+
+
+ROLE_ROUTES = [r for r in ROUTES if isinstance(r.rule, tuple) and r.rule[0] == "roles"]
+
+
+@pytest.mark.parametrize("route", ROLE_ROUTES, ids=_ids(ROLE_ROUTES))
+def test_role_pages_refuse_citizens_and_officers_without_the_role(client, sample_objects, route, citizen):
+    url = sample_url(route, sample_objects)
+    client.force_login(citizen)
+    assert client.get(url).status_code == 403, f"{route}: citizen let in"
+    allowed = set(route.rule[1])
+    other_roles = [r for r in Role.values if r not in allowed]
+    officer = _officer_with(other_roles[0] if other_roles else None, sample_objects["office"])
+    client.force_login(officer)
+    assert client.get(url).status_code == 403, f"{route}: officer with {other_roles[:1]} let in"
+
+
+def test_every_access_rule_is_one_the_tests_know():
+    known = {access.PUBLIC, access.AUTHENTICATED, access.CITIZEN, access.OFFICER}
+    unknown = [
+        str(r) for r in ROUTES if r.rule not in known and not (isinstance(r.rule, tuple) and r.rule[0] == "roles")
+    ]
+    assert unknown == []
+
+
+def test_admin_sends_anonymous_visitors_to_its_login(client, db):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- the JSON API ----------------------------------------------------------------------
+
+
+def _api_operations():
+    from loket.api import api
+
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                full = "/" + "/".join(part.strip("/") for part in (prefix, path) if part.strip("/"))
+                for method in operation.methods:
+                    yield method, full, operation
+
+
+def test_every_api_operation_is_a_public_get_or_requires_authentication():
+    problems = []
+    for method, path, operation in _api_operations():
+        public = not operation.auth_callbacks
+        if public and (method != "GET" or (method, path) not in PUBLIC_API_OPERATIONS):
+            problems.append(f"{method} {path} needs no authentication but is not on the public GET list")
+    assert problems == []
+
+
+def test_the_public_api_list_names_only_real_get_operations():
+    real = {(m, p) for m, p, _op in _api_operations()}
+    assert PUBLIC_API_OPERATIONS.issubset(real)
+    assert all(method == "GET" for method, _path in PUBLIC_API_OPERATIONS)
