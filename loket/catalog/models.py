@@ -1,5 +1,6 @@
 """Services (jenis layanan) and their service standards (standar pelayanan, UU 25/2009 Pasal 21)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,25 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.is_adminduk and self.fee:
+            raise ValidationError(
+                {
+                    "fee": _(
+                        "Population documents (adminduk) must be free: charging for them is forbidden by "
+                        "UU 24/2013 Pasal 79A. Set the fee to 0."
+                    )
+                }
+            )
+        unknown = [kind for kind in self.office_kinds or [] if kind not in OfficeKind.values]
+        if unknown or not self.office_kinds:
+            raise ValidationError(
+                {
+                    "office_kinds": _("List one or more office kinds from: %(kinds)s.")
+                    % {"kinds": ", ".join(OfficeKind.values)}
+                }
+            )
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

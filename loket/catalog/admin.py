@@ -1,0 +1,100 @@
+"""Django admin for the catalogue. Saving a service goes through the catalogue's rules and is audited."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from loket.audit.services import record
+from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service
+
+
+class RequirementInline(admin.TabularInline):
+    model = Requirement
+    extra = 1
+    fields = ("order", "name", "description", "needs_upload", "is_mandatory")
+
+
+class PrerequisiteInline(admin.TabularInline):
+    model = Prerequisite
+    fk_name = "service"
+    extra = 0
+    fields = ("order", "required_service", "at_office_kind")
+    autocomplete_fields = ("required_service",)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "category", "is_adminduk", "fee", "completion_days", "is_active")
+    list_filter = ("category", "is_adminduk", "is_active")
+    search_fields = ("name", "code", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [RequirementInline, PrerequisiteInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "code", "category", "summary", "is_active")}),
+        (
+            _("Where and who"),
+            {"fields": ("office_kinds", "signer_role", "allows_online_request", "allows_queue_booking")},
+        ),
+        (
+            _("Published service standard"),
+            {
+                "fields": (
+                    "is_adminduk",
+                    "fee",
+                    "completion_days",
+                    "product",
+                    "procedure",
+                    "complaint_channel",
+                    "legal_basis",
+                )
+            },
+        ),
+        (
+            _("Internal service standard"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "facilities",
+                    "staff_competence",
+                    "internal_supervision",
+                    "staff_count",
+                    "service_guarantee",
+                    "security_guarantee",
+                    "performance_evaluation",
+                ),
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # Services are switched off (is_active), never deleted: requests and letters refer to them.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            actor=request.user,
+            action="catalog.service_updated" if change else "catalog.service_created",
+            obj=obj,
+            to_state="active" if obj.is_active else "inactive",
+            reason=_("Changed in the admin"),
+            data={"fields": sorted(form.changed_data)},
+        )
+
+
+@admin.register(OfficeService)
+class OfficeServiceAdmin(admin.ModelAdmin):
+    list_display = ("office", "service", "is_offered", "note")
+    list_filter = ("is_offered",)
+    autocomplete_fields = ("service",)
+    raw_id_fields = ("office",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            actor=request.user,
+            action="catalog.office_service_set",
+            obj=obj,
+            to_state="offered" if obj.is_offered else "not_offered",
+            reason=obj.note,
+            office_id=obj.office_id,
+        )
