@@ -1,0 +1,293 @@
+"""The verbs of accounts: registering citizens, creating officers, granting and revoking roles.
+
+Every function here is keyword-only, runs in one transaction, checks the actor's permission,
+and writes an audit row. Errors carry an Indonesian (translated) message that says what to fix;
+``DomainError.code`` names the form field the message belongs to where there is one.
+"""
+
+import re
+
+import phonenumbers
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from loket.accounts.models import OFFICE_SCOPED_ROLES, OfficerRole, Role, User, UserKind
+from loket.accounts.selectors import grantable_roles, looks_like_nik, normalize_nik
+from loket.audit.services import record
+from loket.core.errors import DomainError, NotAllowed
+from loket.offices.models import Office
+from loket.regions.models import Region, RegionLevel
+from loket.regions.validators import parse_nik
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,32}$")
+ADMIN_ROLES = (Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN)
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+def clean_nik(raw: str) -> str:
+    """Return the NIK as 16 digits, or raise DomainError(code="nik") saying what is wrong."""
+    nik = normalize_nik(raw)
+    if not nik:
+        raise DomainError(_("Enter your NIK: the 16-digit number on your KTP-el or Kartu Keluarga."), code="nik")
+    try:
+        parse_nik(nik)
+    except ValidationError as exc:
+        raise DomainError(_messages(exc), code="nik")
+    return nik
+
+
+def clean_phone(raw: str) -> str:
+    """Return an Indonesian phone number in E.164 (``+62812...``), or raise DomainError(code="phone")."""
+    raw = (raw or "").strip()
+    message = _("Enter a valid Indonesian phone number, for example 0812 3456 7890 or +62 812 3456 7890.")
+    if not raw:
+        raise DomainError(message, code="phone")
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        raise DomainError(message, code="phone")
+    if number.country_code != 62 or not phonenumbers.is_valid_number(number):
+        raise DomainError(message, code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_email(raw: str) -> str:
+    email = (raw or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                _("Enter a valid email address, for example nama@contoh.id, or leave it empty."), code="email"
+            )
+    return email.lower()
+
+
+def _clean_full_name(raw: str) -> str:
+    name = " ".join((raw or "").split())
+    if len(name) < 2:
+        raise DomainError(_("Enter your full name as written on your KTP-el."), code="full_name")
+    if len(name) > 150:
+        raise DomainError(_("The name is too long: use at most 150 characters."), code="full_name")
+    return name
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError(_messages(exc), code="password")
+
+
+def _require_active_officer(actor) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active or actor.kind != UserKind.OFFICER:
+        raise NotAllowed(_("Only an active officer may do this."))
+
+
+@transaction.atomic
+def register_citizen(*, nik: str, full_name: str, phone: str, password: str, email: str = "") -> User:
+    """Create a citizen account keyed by NIK. The new citizen is the actor of their own audit row."""
+    nik = clean_nik(nik)
+    full_name = _clean_full_name(full_name)
+    phone = clean_phone(phone)
+    email = _clean_email(email)
+    if User.objects.filter(nik=nik).exists() or User.objects.filter(username=nik).exists():
+        raise DomainError(
+            _("An account with this NIK already exists. Log in with your NIK, or ask the office to help you."),
+            code="duplicate_nik",
+        )
+    user = User(username=nik, nik=nik, kind=UserKind.CITIZEN, full_name=full_name, phone=phone, email=email)
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent registration of the same NIK won the race
+        raise DomainError(
+            _("An account with this NIK already exists. Log in with your NIK, or ask the office to help you."),
+            code="duplicate_nik",
+        )
+    record(actor=user, action="accounts.register_citizen", obj=user, to_state=UserKind.CITIZEN.value)
+    return user
+
+
+@transaction.atomic
+def create_officer(
+    *,
+    actor,
+    username: str,
+    full_name: str,
+    nip: str = "",
+    phone: str = "",
+    email: str = "",
+    password: str,
+) -> User:
+    """Create an officer account (without roles: grant them with ``grant_role``).
+
+    Any office, city or system admin may create officer accounts; what the officer may do
+    is decided by the roles an admin grants within their own scope.
+    """
+    _require_active_officer(actor)
+    if not actor.has_any_role(ADMIN_ROLES):
+        raise NotAllowed(_("Only an office, city or system admin may create officer accounts."))
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise DomainError(
+            _("The username must be 3–32 letters, digits, dots, dashes or underscores, without spaces."),
+            code="username",
+        )
+    if looks_like_nik(username):
+        raise DomainError(
+            _("An officer's username cannot be a 16-digit number: that is how citizens log in with their NIK."),
+            code="username",
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This username is already taken: choose another one."), code="username")
+    nip = (nip or "").replace(" ", "")
+    if nip and (not nip.isdigit() or len(nip) != 18):
+        raise DomainError(_("A NIP has 18 digits; leave it empty if the officer has none."), code="nip")
+    user = User(
+        username=username,
+        kind=UserKind.OFFICER,
+        full_name=_clean_full_name(full_name),
+        nip=nip,
+        phone=clean_phone(phone) if (phone or "").strip() else "",
+        email=_clean_email(email),
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    record(actor=actor, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
+    return user
+
+
+def _check_role_scope(role: str, office: Office | None, region: Region | None) -> None:
+    if role not in Role.values:
+        raise DomainError(_("Choose one of the listed roles."), code="role")
+    if role in OFFICE_SCOPED_ROLES:
+        if office is None or region is not None:
+            raise DomainError(_("Choose the office where this role applies."), code="office")
+    elif role == Role.CITY_ADMIN:
+        if office is not None or region is None or region.level != RegionLevel.KABUPATEN_KOTA:
+            raise DomainError(_("A city admin role needs a kabupaten/kota and no office."), code="region")
+    elif office is not None or region is not None:
+        raise DomainError(_("A system admin role applies everywhere: choose no office or region."), code="role")
+
+
+def _check_may_manage(actor, role: str, office: Office | None, region: Region | None) -> None:
+    _require_active_officer(actor)
+    if role not in grantable_roles(actor, office=office, region=region):
+        where = str(office or region or _("the whole system"))
+        raise NotAllowed(
+            _("You may not grant or revoke the role “%(role)s” at %(where)s.")
+            % {"role": Role(role).label, "where": where}
+        )
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    actor,
+    user: User,
+    role: str,
+    office: Office | None = None,
+    region: Region | None = None,
+    title: str = "",
+) -> OfficerRole:
+    """Give ``user`` the ``role`` at ``office`` (or for ``region``, for a city admin).
+
+    Re-granting a revoked role re-activates it; granting a role the officer already holds
+    is refused with a clear message.
+    """
+    _check_role_scope(role, office, region)
+    _check_may_manage(actor, role, office, region)
+    if user.kind != UserKind.OFFICER:
+        raise DomainError(_("Roles can only be given to officer accounts, not to citizens."), code="user")
+    if not user.is_active:
+        raise DomainError(_("This officer account is inactive; activate it before giving it a role."), code="user")
+    title = (title or "").strip()[:100]
+    existing = (
+        OfficerRole.objects.select_for_update()
+        .filter(user=user, role=role, office=office, region=region)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None and existing.is_active:
+        raise DomainError(_("This officer already holds this role there."), code="role")
+    if existing is not None:
+        existing.is_active = True
+        existing.title = title or existing.title
+        existing.save(update_fields=["is_active", "title"])
+        officer_role = existing
+    else:
+        officer_role = OfficerRole.objects.create(user=user, role=role, office=office, region=region, title=title)
+    user._active_roles_cache = None
+    record(
+        actor=actor,
+        action="accounts.grant_role",
+        obj=officer_role,
+        from_state="revoked" if existing is not None else "",
+        to_state=role,
+        office_id=office.pk if office else None,
+        data={"user_id": user.pk, "role": role, "region": region.pk if region else None, "title": title},
+    )
+    return officer_role
+
+
+@transaction.atomic
+def revoke_role(*, actor, officer_role: OfficerRole, reason: str) -> OfficerRole:
+    """Take a role away (the row stays, inactive, so history keeps who held it)."""
+    officer_role = OfficerRole.objects.select_for_update().select_related("office", "region").get(pk=officer_role.pk)
+    _check_may_manage(actor, officer_role.role, officer_role.office, officer_role.region)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Write the reason for revoking this role."), code="reason")
+    if not officer_role.is_active:
+        raise DomainError(_("This role has already been revoked."), code="role")
+    if (
+        officer_role.role == Role.SYSTEM_ADMIN
+        and not OfficerRole.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True, user__is_active=True)
+        .exclude(pk=officer_role.pk)
+        .exists()
+    ):
+        raise DomainError(_("This is the last system admin; grant the role to someone else first."), code="role")
+    officer_role.is_active = False
+    officer_role.save(update_fields=["is_active"])
+    record(
+        actor=actor,
+        action="accounts.revoke_role",
+        obj=officer_role,
+        from_state=officer_role.role,
+        to_state="revoked",
+        reason=reason,
+        office_id=officer_role.office_id,
+        data={"user_id": officer_role.user_id, "role": officer_role.role},
+    )
+    return officer_role
+
+
+@transaction.atomic
+def change_password(*, actor, user: User, new_password: str, old_password: str | None = None) -> None:
+    """Change a password: one's own (the old password is required), or anyone's by a system admin."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise NotAllowed(_("Log in first."))
+    if actor.pk == user.pk:
+        if not old_password or not user.check_password(old_password):
+            raise DomainError(_("Your current password is not correct."), code="old_password")
+    elif not actor.has_any_role([Role.SYSTEM_ADMIN]):
+        raise NotAllowed(_("Only a system admin may set another person's password."))
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    record(
+        actor=actor,
+        action="accounts.change_password",
+        obj=user,
+        reason="own password" if actor.pk == user.pk else "reset by system admin",
+    )
