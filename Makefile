@@ -1,22 +1,33 @@
 # Loket: `make run` serves the demo; `make test` runs every check. Both set themselves up.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+.SHELLFLAGS := -eu -o pipefail -c
+# Python 3.11 exactly (Django 5.2 LTS; see docs/architecture.md). Override with PYTHON=/path/to/python3.11.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Parallel test workers; tests that share state are grouped with xdist_group.
+WORKERS ?= 2
 
-.PHONY: run test lint archcheck pytest setup migrate demo messages browser-deps clean-db help
+.PHONY: help run test setup migrate regions demo serve lint archcheck templates pytest browser-deps messages clean-db
 
 help:
-	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT)"
-	@echo "make test   - lint, architecture checks and the whole test suite"
+	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
+	@echo "make test   - lint, architecture checks, template compile check and the whole test suite"
+
+# --- set-up -------------------------------------------------------------------------------
 
 $(VENV)/.installed: requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	@if [ ! -x "$(PY)" ]; then \
+	  if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+	    echo "Loket needs Python 3.11 (found: $(PYTHON)). Install python3.11 or run: make PYTHON=/path/to/python3.11 ..."; \
+	    exit 1; \
+	  fi; \
+	  "$(PYTHON)" -m venv $(VENV); \
+	fi
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -25,20 +36,28 @@ migrate: setup
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 
-demo: migrate
+# Idempotent: re-running keeps the data (and never prints demo passwords again).
+regions: migrate
 	$(MANAGE) import_regions
+
+demo: regions
 	$(MANAGE) load_demo
 
 run: demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-# Debian packages the tests need (headless Chromium for browser tests, gettext for messages).
+# --- checks -------------------------------------------------------------------------------
+
+# Debian packages the tests need: headless Chromium for the browser tests, gettext for messages.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
+	    echo "Installing Debian packages chromium and gettext ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium gettext >/dev/null; \
 	  else \
-	    echo "Please install Debian packages: sudo apt-get install chromium gettext"; exit 1; \
+	    echo "The browser tests need Debian's chromium (and gettext). Install them first:"; \
+	    echo "    sudo apt-get install chromium gettext"; \
+	    exit 1; \
 	  fi; \
 	fi
 
@@ -51,10 +70,24 @@ archcheck: setup
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 
-messages: setup
-	cd loket && ../$(MANAGE) compilemessages --ignore=.venv >/dev/null
+templates: setup
+	$(MANAGE) check_templates
 
+# pytest exits 5 when it collected no tests; a test run that tested nothing is a failure.
 pytest: setup browser-deps
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+	@rc=0; $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
+	exit $$rc
 
-test: lint archcheck pytest
+test: browser-deps lint archcheck templates pytest
+
+# --- helpers ------------------------------------------------------------------------------
+
+messages: setup browser-deps
+	@for d in loket/*/locale loket/locale; do \
+	  [ -d "$$d" ] || continue; \
+	  (cd "$$(dirname $$d)" && $(CURDIR)/$(MANAGE) compilemessages --ignore=.venv >/dev/null); \
+	done
+
+clean-db:
+	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm

@@ -1,0 +1,60 @@
+"""``manage.py load_demo``: real demo places, the standard catalogue and demo accounts.
+
+Idempotent: running it again keeps everything as it is. New accounts' passwords are printed
+once, here, and never again (only their hashes are stored).
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from loket.core.errors import DomainError
+from loket.demo.services import Credential, load_demo
+
+
+def credentials_table(credentials: list[Credential]) -> str:
+    header = ("Username", "Name", "Role", "Where", "Password")
+    rows = [(c.username, c.full_name, c.role, c.where, c.password) for c in credentials]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def fmt(row):
+        return "| " + " | ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)) + " |"
+
+    return "\n".join([line, fmt(header), line, *(fmt(r) for r in rows), line])
+
+
+class Command(BaseCommand):
+    help = "Load the demo: real places, the standard catalogue and demo accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--region-prefix",
+            action="append",
+            dest="prefixes",
+            metavar="CODE",
+            help="import only these region prefixes instead of the whole list (faster; for tests)",
+        )
+
+    def handle(self, *args, prefixes=None, **options):
+        try:
+            result = load_demo(region_prefixes=prefixes)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        out = self.stdout
+        out.write(result.regions)
+        out.write(
+            f"Offices: {len(result.offices_created)} created, {len(result.offices_kept)} already there "
+            "(kept as they are)."
+        )
+        out.write(result.catalog)
+        if result.credentials:
+            out.write("")
+            out.write(self.style.WARNING("Demo accounts created. Their passwords are shown ONLY NOW: note them."))
+            out.write(credentials_table(result.credentials))
+            out.write("Citizens log in with their NIK as username; officers with the username above.")
+        if result.accounts_kept:
+            out.write(
+                f"Demo accounts already exist: {', '.join(result.accounts_kept)}. "
+                "Their passwords were shown once when they were created and are not stored in clear; "
+                "a system admin can set a new one (manage.py changepassword USERNAME)."
+            )
+        out.write(self.style.SUCCESS("Demo ready."))
