@@ -9,6 +9,11 @@ from loket.offices.models import Office
 from loket.regions.models import Region
 
 
+def _region_covers(region_code: str, office_region_code: str) -> bool:
+    """``office_region_code`` is ``region_code`` or lies inside it (``32.75`` covers ``32.75.01``, not ``32.751``)."""
+    return office_region_code == region_code or office_region_code.startswith(region_code + ".")
+
+
 class UserKind(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")
     OFFICER = "officer", _("Officer")
@@ -100,7 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         for r in self.active_roles():
             if r.role == Role.SYSTEM_ADMIN and admin_ok:
                 return True
-            if r.role == Role.CITY_ADMIN and admin_ok and office.region_id.startswith(r.region_id):
+            if r.role == Role.CITY_ADMIN and admin_ok and _region_covers(r.region_id, office.region_id):
                 return True
             if r.office_id == office.pk and (roles is None or r.role in roles):
                 return True
