@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from loket.catalog import views
 
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.service_list, name="list"),
+    path("<slug:slug>/", views.service_detail, name="detail"),
+]

@@ -99,3 +99,28 @@ def cities_with_offices() -> list[CitySummary]:
         for code in sorted(counts)
         if code in regions
     ]
+
+
+def public_offices():
+    """Every active office, with its region, in directory order."""
+    return Office.objects.filter(is_active=True).select_related("region").order_by("region_id", "name")
+
+
+def map_url(office: Office) -> str:
+    """An OpenStreetMap link to the office's coordinates, or "" when it has none."""
+    if office.latitude is None or office.longitude is None:
+        return ""
+    lat, lon = office.latitude, office.longitude
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
+
+def region_label(region: Region) -> str:
+    """How a region is named in an address: "Kelurahan Sawah", "Kecamatan Ciputat", "Kota Bekasi",
+    "Provinsi Banten" (kabupaten/kota names already carry their kind)."""
+    if region.level == 1:
+        return f"Provinsi {region.name}"
+    if region.level == 3:
+        return f"Kecamatan {region.name}"
+    if region.level == 4:
+        return f"{region.village_kind.title()} {region.name}"
+    return region.name
