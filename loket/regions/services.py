@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from loket.audit.services import record
@@ -68,7 +69,24 @@ def parent_code_of(code: str) -> str | None:
     return code.rsplit(".", 1)[0] if "." in code else None
 
 
-def _read_rows(path: Path) -> list[_Row]:
+# Parsed files, keyed by (path, modification time, size): tests and the demo import subsets of the
+# same 91,599-row file many times in one process.
+_PARSED: dict[tuple[str, int, int], tuple[_Row, ...]] = {}
+
+
+def _read_rows(path: Path) -> tuple[_Row, ...]:
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DomainError(_("Cannot read the region file %(path)s: %(error)s") % {"path": path, "error": exc})
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED.clear()
+        _PARSED[key] = tuple(_parse_rows(path))
+    return _PARSED[key]
+
+
+def _parse_rows(path: Path) -> list[_Row]:
     try:
         handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
@@ -108,9 +126,9 @@ def _read_rows(path: Path) -> list[_Row]:
     return rows
 
 
-def _in_scope(code: str, prefixes: Sequence[str]) -> bool:
-    """A code is in scope when it lies under a prefix, or is an ancestor of one."""
-    return any(code == prefix or code.startswith(prefix + ".") or prefix.startswith(code + ".") for prefix in prefixes)
+def _ancestors(code: str) -> list[str]:
+    parts = code.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _under(code: str, prefixes: Sequence[str]) -> bool:
@@ -144,9 +162,11 @@ def import_regions(
                 raise DomainError(
                     _("'%(prefix)s' is not a region code prefix; write it like 36.74 or 36.74.04.") % {"prefix": prefix}
                 )
-    rows = _read_rows(path)
+    rows: Sequence[_Row] = _read_rows(path)
     if prefixes:
-        rows = [row for row in rows if _in_scope(row.code, prefixes)]
+        exact = set(prefixes) | {a for p in prefixes for a in _ancestors(p)}
+        below = tuple(p + "." for p in prefixes)
+        rows = [row for row in rows if row.code in exact or row.code.startswith(below)]
         found = {row.code for row in rows}
         missing = [p for p in prefixes if p not in found]
         if missing:
@@ -155,9 +175,15 @@ def import_regions(
             )
 
     with transaction.atomic():
+        in_db = Region.objects.all()
+        if prefixes:
+            scope = Q(code__in=exact)
+            for prefix in below:
+                scope |= Q(code__startswith=prefix)
+            in_db = in_db.filter(scope)
         existing = {
             code: (name, level, parent_id, is_current)
-            for code, name, level, parent_id, is_current in Region.objects.values_list(
+            for code, name, level, parent_id, is_current in in_db.values_list(
                 "code", "name", "level", "parent_id", "is_current"
             ).iterator(chunk_size=10000)
         }
