@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo serve lint archcheck templates pytest browser-deps messages clean-db
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -88,6 +88,11 @@ messages: setup browser-deps
 	  [ -d "$$d" ] || continue; \
 	  (cd "$$(dirname $$d)" && $(CURDIR)/$(MANAGE) compilemessages --ignore=.venv >/dev/null); \
 	done
+
+# Benchmarks (docs/benchmarks.md). Scratch databases only; PostgreSQL at $$BENCH_PG.
+bench-regions: setup
+	$(PY) bench/regions_import.py sqlite
+	$(PY) bench/regions_import.py postgres
 
 clean-db:
 	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm
