@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from loket.core import clock
 from loket.offices import calendar
 from loket.offices.models import Day, ExceptionSession, Office, OpeningRule, ScheduleException
 
@@ -67,7 +67,7 @@ def office_zone(office: Office) -> ZoneInfo:
 
 def local_today(office: Office, instant: dt.datetime | None = None) -> dt.date:
     """The office's own local date at ``instant`` (now if omitted)."""
-    return _require_aware(instant or timezone.now()).astimezone(office_zone(office)).date()
+    return _require_aware(instant or clock.now()).astimezone(office_zone(office)).date()
 
 
 def _require_aware(instant: dt.datetime) -> dt.datetime:
@@ -257,7 +257,7 @@ def _public_offices() -> QuerySet[Office]:
 
 def _subtree_q(code: str) -> Q:
     """Regions in the subtree of ``code``: fixed-width Kemendagri segments make this a prefix match."""
-    return Q(region_id=code) | Q(region_id__startswith=code + ".")
+    return Q(region_id=code) | Q(region__code__startswith=code + ".")
 
 
 def offices_in_region(code: str) -> QuerySet[Office]:

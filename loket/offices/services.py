@@ -126,14 +126,25 @@ def _check_no_overlap(spans: Sequence[tuple[int, int, str]], day_name: str) -> N
             )
 
 
+def _time(value) -> dt.time:
+    """A ``time``, or an "HH:MM" string."""
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(_("'%(value)s' is not a time. Write it as hours and minutes, e.g. 08:00.") % {"value": value})
+
+
 def _normalise_sessions(sessions: Iterable) -> list[SessionSpec]:
     result = []
     for s in sessions:
         if isinstance(s, SessionSpec):
-            result.append(s)
+            opens, closes, label = s.opens, s.closes, s.label
         else:
             opens, closes, *rest = s
-            result.append(SessionSpec(opens=opens, closes=closes, label=(rest[0] if rest else "") or ""))
+            label = rest[0] if rest else ""
+        result.append(SessionSpec(opens=_time(opens), closes=_time(closes), label=(label or "").strip()))
     return result
 
 
@@ -147,7 +158,17 @@ def _normalise_rules(rules: Iterable) -> list[RuleSpec]:
         else:
             day, opens, closes, *rest = r
             result.append(RuleSpec(day=day, opens=opens, closes=closes, label=(rest[0] if rest else "") or ""))
-    return result
+    return [
+        RuleSpec(
+            day=int(r.day),
+            opens=_time(r.opens),
+            closes=_time(r.closes),
+            label=(r.label or "").strip(),
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+        )
+        for r in result
+    ]
 
 
 def _validity_overlaps(a: RuleSpec, b: RuleSpec) -> bool:

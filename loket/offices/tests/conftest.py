@@ -19,7 +19,7 @@ def make_officer(role: str, *, office=None, region=None):
     user_model = apps.get_model("accounts", "User")
     role_model = apps.get_model("accounts", "OfficerRole")
     n = next(_seq)
-    user = user_model.objects.create_user(f"petugas{n}", "rahasia-Loket-123", kind="officer", full_name=f"Petugas {n}")
+    user = user_model.objects.create_user(f"petugas{n}", None, kind="officer", full_name=f"Petugas {n}")
     role_model.objects.create(user=user, role=role, office=office, region=region)
     return user
 

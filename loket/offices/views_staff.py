@@ -1,0 +1,111 @@
+"""Staff pages of the offices app: an office admin manages the hours of the offices they run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loket.core.access import role_required
+from loket.core.errors import DomainError
+from loket.offices import selectors, services
+from loket.offices.models import Office, ScheduleException
+from loket.offices.staff_forms import ExceptionForm
+
+MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
+WEEK_DAYS = 7
+
+
+def _managed_office(request: HttpRequest, slug: str) -> Office:
+    office = Office.objects.select_related("region").filter(slug=slug).first()
+    if office is None:
+        raise Http404("office not found")
+    if not request.user.has_office_role(office, {"office_admin"}):
+        raise PermissionDenied
+    return office
+
+
+def _week_start(request: HttpRequest, today: dt.date) -> dt.date:
+    raw = request.GET.get("mulai", "")
+    try:
+        start = dt.date.fromisoformat(raw) if raw else today
+    except ValueError:
+        start = today
+    # Keep the page within a sensible window around today.
+    return min(max(start, today - dt.timedelta(days=366)), today + dt.timedelta(days=366 * 2))
+
+
+@role_required(*MANAGER_ROLES)
+@require_GET
+def manage_hours_index(request: HttpRequest) -> HttpResponse:
+    """The offices whose hours this officer manages."""
+    offices = list(selectors.offices_for(request.user).order_by("region_id", "name"))
+    if len(offices) == 1:
+        return redirect("offices:manage_hours", slug=offices[0].slug)
+    return render(request, "offices/staff/index.html", {"offices": offices})
+
+
+@role_required(*MANAGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
+    """The week's schedule, the date exceptions, and a form to close or open a date differently."""
+    office = _managed_office(request, slug)
+    today = selectors.local_today(office)
+    form = ExceptionForm(initial={"date": today + dt.timedelta(days=1)})
+
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            exception = ScheduleException.objects.filter(office=office, pk=request.POST.get("exception")).first()
+            if exception is None:
+                messages.error(request, _("That exception no longer exists."))
+            else:
+                try:
+                    services.remove_schedule_exception(actor=request.user, exception=exception)
+                except DomainError as error:
+                    messages.error(request, error.message)
+                else:
+                    messages.success(
+                        request,
+                        _("The exception of %(date)s was removed; the regular hours apply again.")
+                        % {"date": exception.date.strftime("%d-%m-%Y")},
+                    )
+            return redirect("offices:manage_hours", slug=office.slug)
+
+        form = ExceptionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_schedule_exception(
+                    actor=request.user,
+                    office=office,
+                    date=data["date"],
+                    is_closed=data["is_closed"],
+                    reason=data["reason"],
+                    sessions=data["sessions"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Saved: the hours of %(date)s have been changed.") % {"date": data["date"].strftime("%d-%m-%Y")},
+                )
+                return redirect("offices:manage_hours", slug=office.slug)
+
+    start = _week_start(request, today)
+    context = {
+        "office": office,
+        "today": today,
+        "week": selectors.week_schedule(office, start, days=WEEK_DAYS),
+        "prev_week": start - dt.timedelta(days=WEEK_DAYS),
+        "next_week": start + dt.timedelta(days=WEEK_DAYS),
+        "exceptions": selectors.exceptions_from(office, today),
+        "rules": selectors.opening_rules(office),
+        "form": form,
+    }
+    return render(request, "offices/staff/manage_hours.html", context, status=400 if form.errors else 200)
