@@ -243,7 +243,9 @@ def grant_role(
 @transaction.atomic
 def revoke_role(*, actor, officer_role: OfficerRole, reason: str) -> OfficerRole:
     """Take a role away (the row stays, inactive, so history keeps who held it)."""
-    officer_role = OfficerRole.objects.select_for_update().select_related("office", "region").get(pk=officer_role.pk)
+    officer_role = (
+        OfficerRole.objects.select_for_update(of=("self",)).select_related("office", "region").get(pk=officer_role.pk)
+    )
     _check_may_manage(actor, officer_role.role, officer_role.office, officer_role.region)
     reason = (reason or "").strip()
     if not reason:
