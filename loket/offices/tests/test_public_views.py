@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from loket.catalog.factories import OfficeServiceFactory, ServiceFactory
 from loket.core import clock
 from loket.offices.factories import CounterFactory, OfficeFactory, ScheduleExceptionFactory, ensure_region
 from loket.offices.models import OfficeKind
@@ -108,19 +107,6 @@ def test_office_in_wita_shows_its_own_local_times(client, at):
     assert "Buka sekarang" in page
     assert "sampai 16.00 WITA" in page
     assert "08.00–16.00" in page
-
-
-def test_office_page_lists_services_offered_minus_switched_off(client, at, ciputat):
-    at(dt.datetime(2026, 11, 23, 10, 0, tzinfo=WIB))
-    offered = ServiceFactory(name="Pengesahan ahli waris", office_kinds=["kecamatan"])
-    switched_off = ServiceFactory(name="Rekomendasi izin keramaian", office_kinds=["kecamatan"])
-    ServiceFactory(name="Surat domisili", office_kinds=["kelurahan"])
-    OfficeServiceFactory(office=ciputat, service=switched_off, is_offered=False)
-    page = client.get(reverse("offices:detail", args=["kecamatan-ciputat"])).content.decode()
-    assert f'href="{offered.get_absolute_url()}"' in page
-    assert "Rekomendasi izin keramaian" not in page
-    assert "Surat domisili" not in page
-    assert "Layanan di kantor ini" in page
 
 
 def test_unknown_or_inactive_office_is_404(client):
