@@ -90,9 +90,9 @@ def test_holiday_for_queries(django_assert_num_queries):
 def test_every_package_national_holiday_closes_every_office():
     office = OfficeFactory(closed_on_cuti_bersama=False)
 
-    @settings(max_examples=60, deadline=None)
     known = sorted(d for year in (2025, 2026, 2027) for d in calendar.package_holidays(year))
 
+    @settings(max_examples=60, deadline=None)
     @given(st.one_of(st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31)), st.sampled_from(known)))
     def check(day):
         package = calendar.package_holidays(day.year).get(day, ())
