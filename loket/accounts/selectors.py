@@ -50,7 +50,7 @@ def _manageable_office_filter(actor) -> Q | None:
         if r.role == Role.SYSTEM_ADMIN:
             return Q()
         if r.role == Role.CITY_ADMIN:
-            part = Q(region_id=r.region_id) | Q(region_id__startswith=r.region_id + ".")
+            part = Q(region_id=r.region_id) | Q(region__code__startswith=r.region_id + ".")
         elif r.role == Role.OFFICE_ADMIN:
             part = Q(pk=r.office_id)
         else:

@@ -1,0 +1,29 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from loket.accounts.models import Role, User
+from loket.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_system_admin_from_the_environment_is_idempotent(monkeypatch):
+    monkeypatch.setenv("LOKET_ADMIN_PASSWORD", "Sangat-Rahasia-2026")
+    call_command("create_system_admin", "--username", "admin", "--full-name", "Admin Kota")
+    call_command("create_system_admin", "--username", "admin")
+    user = User.objects.get(username="admin")
+    assert user.is_officer and user.is_staff and user.is_superuser
+    assert user.password.startswith("argon2$")
+    assert user.check_password("Sangat-Rahasia-2026")
+    assert [r.role for r in user.roles.filter(is_active=True)] == [Role.SYSTEM_ADMIN]
+    assert AuditEntry.objects.filter(action="accounts.grant_role", object_type="accounts.officerrole").count() == 1
+
+
+def test_create_system_admin_refuses_weak_passwords_and_nik_usernames(monkeypatch):
+    monkeypatch.setenv("LOKET_ADMIN_PASSWORD", "12345678")
+    with pytest.raises(CommandError):
+        call_command("create_system_admin", "--username", "admin")
+    monkeypatch.setenv("LOKET_ADMIN_PASSWORD", "Sangat-Rahasia-2026")
+    with pytest.raises(CommandError):
+        call_command("create_system_admin", "--username", "3674041211870001")
+    assert not User.objects.exists()

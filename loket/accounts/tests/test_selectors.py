@@ -1,0 +1,69 @@
+import pytest
+
+from loket.accounts import selectors
+from loket.accounts.factories import CitizenFactory, OfficerFactory, OfficerRoleFactory
+from loket.accounts.models import Role
+from loket.offices.factories import OfficeFactory, ensure_region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def offices():
+    return {
+        "bekasi_timur": OfficeFactory(region_code="32.75.01", name="Kecamatan Bekasi Timur"),
+        "bekasi_barat": OfficeFactory(region_code="32.75.02", name="Kecamatan Bekasi Barat"),
+        "tegal": OfficeFactory(region_code="33.76.01", name="Kecamatan Tegal Barat"),
+    }
+
+
+def _names(qs):
+    return sorted(o.name for o in qs)
+
+
+def test_manageable_offices_follow_the_admin_scope(offices):
+    assert _names(selectors.manageable_offices_for(OfficerFactory(office_admin=True, office=offices["tegal"]))) == [
+        "Kecamatan Tegal Barat"
+    ]
+    city = OfficerFactory(city_admin=True, region=ensure_region("32.75"))
+    assert _names(selectors.manageable_offices_for(city)) == ["Kecamatan Bekasi Barat", "Kecamatan Bekasi Timur"]
+    assert len(selectors.manageable_offices_for(OfficerFactory(system_admin=True))) == 3
+
+
+def test_non_admins_manage_no_office(offices):
+    petugas = OfficerFactory(petugas=True, office=offices["tegal"])
+    inactive_admin = OfficerFactory(office_admin=True, office=offices["tegal"], is_active=False)
+    revoked = OfficerFactory()
+    OfficerRoleFactory(user=revoked, role=Role.OFFICE_ADMIN, office=offices["tegal"], is_active=False)
+    for user in (petugas, inactive_admin, revoked, CitizenFactory()):
+        assert not selectors.manageable_offices_for(user).exists()
+        assert not selectors.officers_for(user).exists()
+
+
+def test_officers_for_lists_officers_at_managed_offices_only(offices):
+    admin = OfficerFactory(office_admin=True, office=offices["bekasi_timur"])
+    here = OfficerFactory(petugas=True, office=offices["bekasi_timur"])
+    also_here = OfficerFactory(signer=True, office=offices["bekasi_timur"])
+    OfficerRoleFactory(user=also_here, role=Role.VERIFIKATOR, office=offices["bekasi_timur"])
+    OfficerFactory(petugas=True, office=offices["bekasi_barat"])
+    assert set(selectors.officers_for(admin)) == {admin, here, also_here}
+    city = OfficerFactory(city_admin=True, region=ensure_region("33.76"))
+    assert list(selectors.officers_for(city)) == []
+
+
+def test_roles_for_lists_active_roles_only(offices):
+    officer = OfficerFactory(petugas=True, office=offices["tegal"])
+    OfficerRoleFactory(user=officer, role=Role.VERIFIKATOR, office=offices["tegal"], is_active=False)
+    assert [r.role for r in selectors.roles_for(officer)] == [Role.PETUGAS_LOKET]
+    assert list(selectors.roles_for(CitizenFactory())) == []
+
+
+def test_user_by_login_accepts_nik_with_separators_and_usernames_in_any_case():
+    citizen = CitizenFactory()
+    officer = OfficerFactory(username="Andi.P")
+    nik = citizen.nik
+    assert selectors.user_by_login(f"{nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}") == citizen
+    assert selectors.user_by_login(f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}.{nik[6:]}") == citizen
+    assert selectors.user_by_login("andi.p") == officer
+    assert selectors.user_by_login("") is None
+    assert selectors.user_by_login("tidak-ada") is None
