@@ -1,7 +1,7 @@
 """Property-based tests: any well-formed NIK over a real kecamatan parses back to its fields;
 any mutation into an impossible day, month, serial or length is rejected."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loket.regions.services import import_regions
-from loket.regions.validators import normalize_identity_number, parse_nik
+from loket.regions.validators import normalize_identity_number, parse_kk, parse_nik
 
 TODAY = date(2026, 11, 23)
 KECAMATAN = ["36.74.04", "36.74.01", "13.71.04", "32.16.09", "33.76.02", "91.71.01"]
@@ -115,3 +115,25 @@ def test_normalisation_is_idempotent(value):
 def test_separators_people_type_are_removed(digits, seps):
     typed = "".join(d + s for d, s in zip(digits, [*seps, ""], strict=True))
     assert normalize_identity_number(typed) == digits
+
+
+@fixture_ok
+@given(
+    kecamatan=st.sampled_from(KECAMATAN),
+    recorded=st.dates(min_value=date(2000, 1, 1), max_value=TODAY),
+    serial=st.integers(1, 9999),
+)
+def test_generated_valid_kk_parses_back(regions, kecamatan, recorded, serial):
+    kk = f"{kecamatan.replace('.', '')}{recorded:%d%m%y}{serial:04d}"
+
+    info = parse_kk(kk, today=TODAY)
+
+    assert (info.kecamatan_code, info.recorded_on, info.serial) == (kecamatan, recorded, f"{serial:04d}")
+
+
+@fixture_ok
+@given(recorded=st.dates(min_value=TODAY + timedelta(days=1), max_value=date(2099, 12, 31)))
+def test_kk_recorded_in_the_future_is_rejected(regions, recorded):
+    with pytest.raises(ValidationError) as exc:
+        parse_kk(f"367404{recorded:%d%m%y}0001", today=TODAY)
+    assert exc.value.code == "recorded_future"

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from loket.regions.forms import KkField, NikField
 from loket.regions.models import Region
@@ -59,8 +60,11 @@ def test_century_puts_the_birth_in_the_past(regions):
 
 
 def test_default_today_is_the_local_date(regions):
-    born = parse_nik("3674040101000001").birth_date
-    assert born == date(2000, 1, 1)
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+
+    assert parse_nik(f"367404{today:%d%m%y}0001").birth_date == today
+    assert parse_nik(f"367404{tomorrow:%d%m%y}0001").birth_date.year == tomorrow.year - 100
 
 
 @pytest.mark.parametrize(
