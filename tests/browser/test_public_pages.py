@@ -43,20 +43,20 @@ def test_home_to_office_to_service_and_language_switch(page, demo_site):
     # A service offered there: its standard, and the plain statement that it is free.
     page.locator("ul.services a", has_text="KTP-el").first.click()
     expect(page.locator("h1")).to_contain_text("KTP-el")
-    standard = page.locator("dl.standard")
-    expect(standard).to_contain_text("Persyaratan")
-    expect(standard.locator(".fee")).to_contain_text("Gratis")
+    main = page.locator("main")
+    expect(main).to_contain_text("Persyaratan")
+    expect(main.locator(".fee").first).to_contain_text("Gratis")
 
     # Switch to English and back; the page stays the same.
     url = page.url
     page.locator("form.lang button[value=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("dl.standard")).to_contain_text("Requirements")
-    expect(page.locator("dl.standard .fee")).to_contain_text("Free")
+    expect(main).to_contain_text("Requirements")
+    expect(main.locator(".fee").first).to_contain_text("Free")
     assert page.url == url
     page.locator("form.lang button[value=id]").click()
     expect(page.locator("html")).to_have_attribute("lang", "id")
-    expect(page.locator("dl.standard")).to_contain_text("Persyaratan")
+    expect(main).to_contain_text("Persyaratan")
 
 
 def test_every_demo_city_is_reachable_from_the_home_page(page, demo_site):
