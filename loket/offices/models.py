@@ -1,7 +1,7 @@
 """Service points (offices), their counters and their opening hours.
 
 Opening hours are rules per weekday with any number of sessions a day, plus date
-exceptions, plus holidays. ``loket.offices.selectors.schedule`` turns them into answers.
+exceptions, plus holidays. ``loket.offices.selectors`` turns them into answers.
 All times here are wall-clock times in the office's own time zone.
 """
 

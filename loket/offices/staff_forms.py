@@ -16,7 +16,7 @@ class ExceptionForm(forms.Form):
     CLOSED = "closed"
     OPEN = "open"
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     mode = forms.ChoiceField(
         label=_("What happens that day"),
         choices=[

@@ -156,3 +156,9 @@ def test_index_redirects_a_single_office_admin(client, office, admin):
     response = client.get(reverse("offices:manage_hours_index"))
     assert response.status_code == 302
     assert response["Location"] == url(office)
+
+
+def test_date_field_defaults_to_tomorrow_in_a_format_the_date_picker_reads(client, office, admin):
+    client.force_login(admin)
+    html = client.get(url(office)).content.decode()
+    assert 'type="date" name="date" value="2026-09-05"' in html
