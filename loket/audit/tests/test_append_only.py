@@ -4,9 +4,9 @@ Runs on whichever database is configured (SQLite locally, PostgreSQL in CI).
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
-from loket.accounts.factories import OfficerFactory
 from loket.audit.models import AuditEntry, AuditImmutableError
 from loket.audit.selectors import audit_trail_for_object, audit_trail_for_offices
 from loket.audit.services import record
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entry():
-    actor = OfficerFactory(full_name="Rina Wati")
+    # The user model comes through Django's auth API: audit must not import the accounts app.
+    actor = get_user_model().objects.create_user(username="rina.w", kind="officer", full_name="Rina Wati")
     return record(actor=actor, action="test.touch", obj=actor, from_state="a", to_state="b", reason="uji", office_id=7)
 
 
