@@ -202,11 +202,12 @@ def read_catalog(path: Path | str = STANDARD_CATALOG) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG) -> CatalogLoadResult:
+def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existing: bool = False) -> CatalogLoadResult:
     """Create or update the services of a catalogue file, matched by ``code``. Idempotent.
 
     Services, their requirements and prerequisites end up exactly as the file says; services
-    not in the file are left alone. Each created or changed service gets one audit row.
+    not in the file are left alone. With ``keep_existing`` only missing services are created and
+    existing ones keep any local edits. Each created or changed service gets one audit row.
     """
     _require_system_admin(actor)
     items = read_catalog(path)
@@ -216,6 +217,7 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG) -> CatalogL
         raise DomainError(_("The catalogue file lists a service code twice."))
     by_code: dict[str, Service] = {}
     changes: dict[str, dict[str, Any]] = {}
+    kept: set[str] = set()
 
     for item in items:
         values = {name: item[name] for name in EDITABLE_FIELDS if name in item}
@@ -223,7 +225,9 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG) -> CatalogL
         _validate({**values, "code": item["code"]})
         requirements = _normalise_requirements(item.get("requirements", []), item["name"])
         service = Service.objects.filter(code=item["code"]).first()
-        if service is None:
+        if service is not None and keep_existing:
+            kept.add(service.code)
+        elif service is None:
             _check_unique_slug(values["slug"])
             service = Service.objects.create(code=item["code"], **values)
             _set_requirements(service, requirements)
@@ -249,6 +253,8 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG) -> CatalogL
     # Prerequisites, once every service of the file exists.
     for item in items:
         service = by_code[item["code"]]
+        if service.code in kept:
+            continue
         wanted = []
         for i, link in enumerate(item.get("prerequisites", [])):
             required = by_code.get(link["code"]) or Service.objects.filter(code=link["code"]).first()

@@ -191,3 +191,39 @@ def test_office_admin_switches_a_service_off_for_their_office_only(officer):
     with pytest.raises(NotAllowed):
         services.set_office_service(actor=admin, office=other, service=service, is_offered=False)
     assert AuditEntry.objects.filter(action="catalog.office_service_set", office_id=office.pk).count() == 1
+
+
+def test_keep_existing_creates_only_missing_services_and_keeps_local_edits(system_admin):
+    services.load_catalog()
+    sku = Service.objects.get(code="KEL-SKU")
+    services.update_service(actor=system_admin, service=sku, completion_days=5, reason="Perwal setempat")
+    Service.objects.filter(code="PKM-KET-SEHAT").delete()
+
+    result = services.load_catalog(keep_existing=True)
+
+    assert result.created == ["PKM-KET-SEHAT"] and result.updated == []
+    assert Service.objects.get(code="KEL-SKU").completion_days == 5
+
+
+def test_model_validation_explains_the_adminduk_fee_rule_in_indonesian():
+    from django.core.exceptions import ValidationError
+
+    service = AdmindukServiceFactory.build(fee=5000, code="ADM-Y", slug="adm-y")
+    with translation.override("id"), pytest.raises(ValidationError) as excinfo:
+        service.full_clean()
+    assert "Ubah biaya menjadi 0" in str(excinfo.value.message_dict["fee"])
+
+
+def test_unknown_office_kind_is_refused_with_what_to_fix(system_admin):
+    with translation.override("id"), pytest.raises(DomainError) as excinfo:
+        services.create_service(
+            actor=system_admin,
+            code="X-1",
+            slug="x-1",
+            name="Layanan X",
+            category="surat",
+            office_kinds=["kantor_pos"],
+            completion_days=1,
+            product="Surat",
+        )
+    assert "kantor_pos" in str(excinfo.value.message) and "tidak dikenal" in str(excinfo.value.message)
