@@ -206,6 +206,8 @@ def test_officer_dashboard_lists_only_the_offices_they_administer(client):
     assert "Kelurahan Sawah Baru" in page
     assert "Kelurahan Serua" not in page
     assert reverse("accounts:officers") in page
+    assert reverse("offices:manage_hours", kwargs={"slug": mine.slug}) in page
+    assert reverse("offices:manage_hours", kwargs={"slug": theirs.slug}) not in page
 
 
 def test_petugas_dashboard_has_no_admin_links(client):
