@@ -299,3 +299,12 @@ def test_office_admin_creates_an_officer_account_through_the_page(client, two_of
     assert User.objects.get(username="tono").is_officer
     response = client.post(reverse("accounts:officers"), data)
     assert "Nama pengguna ini sudah dipakai" in response.content.decode()
+
+
+def test_no_nik_appears_in_log_lines_about_failed_logins_and_lockouts(client, caplog):
+    citizen = CitizenFactory()
+    with caplog.at_level("DEBUG"):
+        for _ in range(6):
+            _login(client, citizen.nik, "salah")
+    assert any(citizen.masked_nik in r.getMessage() for r in caplog.records)
+    assert not [r.getMessage() for r in caplog.records if citizen.nik in r.getMessage()]
