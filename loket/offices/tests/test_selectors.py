@@ -337,10 +337,15 @@ def test_matches_hand_written_hours_at_any_instant():
     # September to November 2026 hold no Indonesian holiday.
     start = utc(2026, 9, 1, 0)
 
-    @settings(max_examples=150, deadline=None)
-    @given(st.integers(min_value=0, max_value=80 * 24 * 60))
-    def check(minutes):
-        instant = start + dt.timedelta(minutes=minutes)
+    # Local minutes of the day, biased towards the edges of the sessions (in UTC-free local terms).
+    edges = [0, 1, 119, 120, 479, 480, 959, 960, 1199, 1200, 1439]
+    minute_of_day = st.one_of(st.sampled_from(edges), st.integers(min_value=0, max_value=24 * 60 - 1))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(min_value=0, max_value=80), minute_of_day)
+    def check(day, minute):
+        # 15:00 UTC is local midnight in WIT (UTC+9).
+        instant = start + dt.timedelta(days=day, hours=-9, minutes=minute)
         expected = _reference_open(instant.astimezone(zone))
         status = selectors.office_status(office, instant, horizon_days=7)
         assert status.is_open == expected
