@@ -53,3 +53,37 @@ def test_audit_admin_lists_but_never_adds_changes_or_deletes(superuser_client):
     )
     assert changelist.status_code in (200, 302)
     assert AuditEntry.objects.filter(pk=entry.pk, reason="").exists()
+
+
+def test_changes_made_in_the_admin_are_audited(superuser_client):
+    officer = OfficerFactory(username="ujang", full_name="Ujang Lama", petugas=True)
+    role = officer.roles.get()
+    data = {
+        "username": "ujang",
+        "kind": "officer",
+        "full_name": "Ujang Baru",
+        "nik": "",
+        "nip": "",
+        "phone": "",
+        "email": "",
+        "is_active": "on",
+        "roles-TOTAL_FORMS": "1",
+        "roles-INITIAL_FORMS": "1",
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+        "roles-0-id": role.pk,
+        "roles-0-user": officer.pk,
+        "roles-0-role": role.role,
+        "roles-0-office": role.office_id,
+        "roles-0-region": "",
+        "roles-0-title": "",
+        # is_active of the role left out: unticked, i.e. revoked in the admin
+    }
+    response = superuser_client.post(reverse("admin:accounts_user_change", args=[officer.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    officer.refresh_from_db()
+    role.refresh_from_db()
+    assert officer.full_name == "Ujang Baru" and not role.is_active
+    change = AuditEntry.objects.get(action="admin.change_user", object_id=str(officer.pk))
+    assert change.data == {"fields": ["full_name"]}
+    assert AuditEntry.objects.get(action="admin.change_role", object_id=str(role.pk)).to_state.endswith("(revoked)")
