@@ -17,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from loket.accounts import services as accounts
 from loket.accounts.models import OfficerRole, Role, User, UserKind
@@ -77,7 +78,7 @@ def ensure_regions(*, full: bool = True) -> str:
         return import_regions().summary()
     needed = demo_region_codes()
     if Region.objects.filter(code__in=needed).count() == len(needed):
-        return "Regions: the demo regions are already there."
+        return _("Regions: the demo regions are already there.")
     return import_regions(prefixes=list(data.DEMO_REGION_PREFIXES)).summary()
 
 
@@ -149,8 +150,8 @@ def ensure_catalog(*, actor=None) -> str:
     """Load the standard catalogue when one of its services is missing; keep admins' edits otherwise."""
     codes = {item["code"] for item in read_catalog()}
     if Service.objects.filter(code__in=codes).count() == len(codes):
-        return "Catalogue: all standard services are already there."
-    return f"Catalogue: {load_catalog(actor=actor)}."
+        return _("Catalogue: all standard services are already there.")
+    return _("Catalogue: %(result)s.") % {"result": load_catalog(actor=actor)}
 
 
 def _bootstrap_system_admin(spec: data.DemoAccount, password: str) -> User:
@@ -170,7 +171,7 @@ def _where(spec: data.DemoAccount) -> str:
         return Office.objects.get(slug=spec.office).name
     if spec.region:
         return Region.objects.get(code=spec.region).name
-    return "all offices" if spec.role != "citizen" else "-"
+    return _("all offices") if spec.role != "citizen" else "-"
 
 
 def ensure_accounts(*, result: DemoResult) -> None:
@@ -205,7 +206,7 @@ def ensure_accounts(*, result: DemoResult) -> None:
                 region=Region.objects.get(code=spec.region) if spec.region else None,
                 title=spec.title,
             )
-        label = "Citizen (warga)" if spec.role == "citizen" else str(Role(spec.role).label)
+        label = _("Citizen") if spec.role == "citizen" else str(Role(spec.role).label)
         result.credentials.append(Credential(spec.username, spec.full_name, label, _where(spec), password))
 
 

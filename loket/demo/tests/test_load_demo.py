@@ -146,11 +146,9 @@ def test_coming_weekend(today, saturday):
 
 
 def test_demo_accounts_have_their_roles_and_the_printed_passwords(demo):
-    rows = {
-        line.split("|")[1].strip(): line.split("|")[5].strip()
-        for line in demo.splitlines()
-        if line.startswith("| ") and not line.startswith("| Username")
-    }
+    table = [line.split("|") for line in demo.splitlines() if line.startswith("| ")]
+    assert [cell.strip() for cell in table[0][2:5]] == ["Nama", "Peran", "Tempat"]  # Indonesian headers
+    rows = {cells[1].strip(): cells[5].strip() for cells in table[1:]}
     assert set(rows) == {a.username for a in data.ACCOUNTS}
     for username, password in rows.items():
         assert User.objects.get(username=username).check_password(password), username
@@ -195,8 +193,8 @@ def test_rerunning_changes_nothing_keeps_edits_and_prints_no_password(demo, monk
     assert AuditEntry.objects.count() == audit_rows
     assert dict(User.objects.values_list("username", "password")) == hashes
     assert Office.objects.get(slug="kecamatan-ciputat").address == "Alamat yang diubah admin"
-    assert "already exist" in output
-    assert "| Password" not in output
+    assert "Akun demo sudah ada" in output
+    assert not any(line.startswith("| ") for line in output.splitlines()), "a credentials table was printed"
     first_passwords = [line.split("|")[5].strip() for line in demo.splitlines() if line.startswith("| ")][1:]
     assert len(first_passwords) == len(data.ACCOUNTS)
     assert not any(password in output for password in first_passwords)

@@ -5,13 +5,14 @@ once, here, and never again (only their hashes are stored).
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from loket.core.errors import DomainError
 from loket.demo.services import Credential, load_demo
 
 
 def credentials_table(credentials: list[Credential]) -> str:
-    header = ("Username", "Name", "Role", "Where", "Password")
+    header = (_("Username"), _("Name"), _("Role"), _("Where"), _("Password"))
     rows = [(c.username, c.full_name, c.role, c.where, c.password) for c in credentials]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
@@ -42,19 +43,21 @@ class Command(BaseCommand):
         out = self.stdout
         out.write(result.regions)
         out.write(
-            f"Offices: {len(result.offices_created)} created, {len(result.offices_kept)} already there "
-            "(kept as they are)."
+            _("Offices: %(created)d created, %(kept)d already there (kept as they are).")
+            % {"created": len(result.offices_created), "kept": len(result.offices_kept)}
         )
         out.write(result.catalog)
         if result.credentials:
             out.write("")
-            out.write(self.style.WARNING("Demo accounts created. Their passwords are shown ONLY NOW: note them."))
+            out.write(self.style.WARNING(_("Demo accounts created. Their passwords are shown ONLY NOW: note them.")))
             out.write(credentials_table(result.credentials))
-            out.write("Citizens log in with their NIK as username; officers with the username above.")
+            out.write(_("Citizens log in with their NIK as username; officers with the username above."))
         if result.accounts_kept:
             out.write(
-                f"Demo accounts already exist: {', '.join(result.accounts_kept)}. "
-                "Their passwords were shown once when they were created and are not stored in clear; "
-                "a system admin can set a new one (manage.py changepassword USERNAME)."
+                _(
+                    "Demo accounts already exist: %(usernames)s. Their passwords were shown once when they "
+                    "were created and are not stored in clear; to set a new one: manage.py changepassword USERNAME."
+                )
+                % {"usernames": ", ".join(result.accounts_kept)}
             )
-        out.write(self.style.SUCCESS("Demo ready."))
+        out.write(self.style.SUCCESS(_("Demo ready.")))
