@@ -162,7 +162,11 @@ def create_officer(
     )
     _check_password(password, user)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same username was created concurrently
+        raise DomainError(_("This username is already taken: choose another one."), code="username")
     record(actor=actor, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
     return user
 

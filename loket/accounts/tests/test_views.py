@@ -308,3 +308,21 @@ def test_no_nik_appears_in_log_lines_about_failed_logins_and_lockouts(client, ca
             _login(client, citizen.nik, "salah")
     assert any(citizen.masked_nik in r.getMessage() for r in caplog.records)
     assert not [r.getMessage() for r in caplog.records if citizen.nik in r.getMessage()]
+
+
+def test_city_admin_page_covers_their_city_and_not_another(client):
+    bekasi = OfficeFactory(region_code="32.75.01", name="Kecamatan Bekasi Timur")
+    tegal = OfficeFactory(region_code="33.76.01", name="Kecamatan Tegal Barat")
+    OfficerFactory(petugas=True, office=bekasi, full_name="Petugas Bekasi")
+    OfficerFactory(petugas=True, office=tegal, full_name="Petugas Tegal")
+    OfficerFactory(username="baru")
+    client.force_login(OfficerFactory(city_admin=True, region=ensure_region("32.75")))
+    url = reverse("accounts:officers")
+    page = client.get(url).content.decode()
+    assert "Petugas Bekasi" in page and "Petugas Tegal" not in page
+    assert "Kecamatan Tegal Barat" not in page
+    client.post(url, {"action": "grant", "username": "baru", "office": bekasi.pk, "role": Role.OFFICE_ADMIN})
+    assert User.objects.get(username="baru").has_office_role(bekasi, [Role.OFFICE_ADMIN])
+    response = client.post(url, {"action": "grant", "username": "baru", "office": tegal.pk, "role": Role.PETUGAS_LOKET})
+    assert response.context["grant_form"].errors["office"]
+    assert not User.objects.get(username="baru").has_office_role(tegal)
