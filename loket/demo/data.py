@@ -167,8 +167,9 @@ KECAMATAN_CIKARANG_UTARA = DemoOffice(
         + sessions([HOLIDAY], "09:00", "11:00", "MSC 9-11")
     ),
     counters=("Pelayanan Adminduk", "Pelayanan Umum", "MSC 9-11"),
-    # The Sunday and holiday service (MSC 9-11) also runs on cuti bersama days.
-    closed_on_cuti_bersama=False,
+    # Cuti bersama counts as a holiday here: the weekday service closes and the holiday
+    # service (MSC 9-11) runs instead.
+    closed_on_cuti_bersama=True,
     description="Layanan Minggu dan hari libur pukul 09.00–11.00 (MSC 9-11).",
 )
 

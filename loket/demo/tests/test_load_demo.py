@@ -117,10 +117,15 @@ def test_demo_opening_hours_answer_like_the_real_offices(demo):
     assert OpeningRule.objects.filter(office=cikarang, day=Day.HOLIDAY).exists()
     # ...while an ordinary office is closed on that holiday.
     assert not selectors.is_open_at(bekasi_timur, _at("2026-12-25", "10:00"))
+    # Cuti bersama (Thursday 24 December 2026): Cikarang Utara holds only its holiday session...
+    assert selectors.is_open_at(cikarang, _at("2026-12-24", "10:00"))
+    assert not selectors.is_open_at(cikarang, _at("2026-12-24", "14:00"))
 
     tegal = Office.objects.get(slug="disdukcapil-kota-tegal")
     assert selectors.is_open_at(tegal, _at("2026-11-28", "09:00"))  # Saturday morning
     assert not selectors.is_open_at(tegal, _at("2026-11-27", "15:30"))
+    # ...while Disdukcapil Tegal keeps its weekday hours on cuti bersama.
+    assert selectors.is_open_at(tegal, _at("2026-12-24", "14:00"))
 
 
 def test_botram_is_open_only_on_the_coming_weekend(demo):
