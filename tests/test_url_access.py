@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from loket.accounts.models import OfficerRole, Role, User, UserKind
 from loket.api import PUBLIC_API_OPERATIONS
+from loket.catalog.factories import ServiceFactory
 from loket.core import access
 from loket.offices.models import Office, OfficeKind
 from loket.regions.models import Region
@@ -117,7 +118,8 @@ def sample_objects(db):
         region=kel,
         address="Jl. Sawah",
     )
-    return {"office": office, "region": kel}
+    service = ServiceFactory(slug="surat-pengantar-demo", office_kinds=[OfficeKind.KELURAHAN])
+    return {"office": office, "region": kel, "service": service}
 
 
 def _candidates(param: str, objects) -> list[str]:
@@ -278,3 +280,12 @@ def test_the_public_api_list_names_only_real_get_operations():
     real = {(m, p) for m, p, _op in _api_operations()}
     assert PUBLIC_API_OPERATIONS.issubset(real)
     assert all(method == "GET" for method, _path in PUBLIC_API_OPERATIONS)
+
+
+def test_public_api_operations_answer_anonymous_visitors(client, sample_objects):
+    for method, path in sorted(PUBLIC_API_OPERATIONS):
+        slug = sample_objects["service" if path.startswith("/services") else "office"].slug
+        url = "/api/v1" + path.replace("{slug}", slug)
+        response = client.generic(method, url)
+        assert response.status_code == 200, f"{method} {url}: {response.status_code}"
+        assert response["Content-Type"].startswith("application/json")
