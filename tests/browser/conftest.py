@@ -43,8 +43,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    # An Indonesian phone: the site must speak Bahasa Indonesia to it.
-    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844})
+    # A phone set to English: Loket still speaks Bahasa Indonesia until the visitor switches.
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
