@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loket.offices.services import SessionSpec
+from loket.offices.models import Day
+from loket.offices.services import RuleSpec, SessionSpec
 
 SESSION_ROWS = 3
 
@@ -75,4 +79,160 @@ class ExceptionForm(forms.Form):
             )
         if data.get("mode") == self.OPEN and not sessions and not self.errors:
             self.add_error("opens_1", _("Enter at least one session with an opening and a closing time."))
+        return data
+
+
+# --- weekly hours -------------------------------------------------------------------------
+
+MAX_DAY_TEXT = 500
+MAX_LABEL = 80
+
+# One session: "08.00-12.00", "8:00 – 12:00", "19.00 s/d 22.00", optionally "(name)".
+_SESSION_RE = re.compile(
+    r"^(?P<opens>\d{1,2}[.:]\d{2})\s*(?:-|–|—|s/d|s\.d\.?|sampai)\s*(?P<closes>\d{1,2}[.:]\d{2})"
+    r"(?:\s*\((?P<label>[^()]*)\))?$",
+    re.IGNORECASE,
+)
+
+
+def _split_sessions(text: str) -> list[str]:
+    """Split on commas, semicolons and new lines that are not inside a "(name)"."""
+    parts, current, depth = [], [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        if char in ",;\n" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _parse_time(text: str, *, closing: bool) -> dt.time | None:
+    hours, minutes = (int(x) for x in re.split(r"[.:]", text))
+    if closing and hours == 24 and minutes == 0:
+        return dt.time(0, 0)  # "24.00": the session ends at midnight
+    if hours > 23 or minutes > 59:
+        return None
+    return dt.time(hours, minutes)
+
+
+def format_sessions(rules) -> str:
+    """The text a petugas would type for these rules, e.g. "08.00-12.00, 19.00-22.00 (Layanan malam)"."""
+    return ", ".join(
+        f"{r.opens:%H.%M}-{r.closes:%H.%M}" + (f" ({r.label})" if r.label else "")
+        for r in sorted(rules, key=lambda r: r.opens)
+    )
+
+
+def parse_day(text: str, day_name: str) -> list[SessionSpec]:
+    """Parse one day's text into sessions; raise ``ValidationError`` naming the day and the problem."""
+    sessions = []
+    for part in _split_sessions(text):
+        match = _SESSION_RE.match(part)
+        if match is None:
+            raise forms.ValidationError(
+                _(
+                    "%(day)s: “%(part)s” cannot be read. Write each session as opening and closing time, "
+                    "e.g. 08.00-12.00, and separate sessions with a comma."
+                )
+                % {"day": day_name, "part": part}
+            )
+        opens = _parse_time(match["opens"], closing=False)
+        closes = _parse_time(match["closes"], closing=True)
+        for raw, value in ((match["opens"], opens), (match["closes"], closes)):
+            if value is None:
+                raise forms.ValidationError(
+                    _(
+                        "%(day)s: “%(time)s” is not a time of day. Hours go from 00 to 23 and minutes "
+                        "from 00 to 59, e.g. 08.00."
+                    )
+                    % {"day": day_name, "time": raw}
+                )
+        label = (match["label"] or "").strip()
+        if opens == closes:
+            raise forms.ValidationError(
+                _(
+                    "%(day)s: the session %(session)s opens and closes at the same time. Enter a "
+                    "later closing time (an earlier one means the session ends after midnight)."
+                )
+                % {"day": day_name, "session": part}
+            )
+        if len(label) > MAX_LABEL:
+            raise forms.ValidationError(
+                _("%(day)s: a session name can be at most %(max)s characters long.")
+                % {"day": day_name, "max": MAX_LABEL}
+            )
+        sessions.append(SessionSpec(opens=opens, closes=closes, label=label))
+    _check_day_overlap(sessions, day_name)
+    return sessions
+
+
+def _minutes(session: SessionSpec) -> tuple[int, int]:
+    start = session.opens.hour * 60 + session.opens.minute
+    end = session.closes.hour * 60 + session.closes.minute
+    return start, end if end > start else end + 24 * 60
+
+
+def _check_day_overlap(sessions: list[SessionSpec], day_name: str) -> None:
+    ordered = sorted(sessions, key=_minutes)
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if _minutes(second)[0] < _minutes(first)[1]:
+            raise forms.ValidationError(
+                _(
+                    "%(day)s: the sessions %(first)s and %(second)s overlap. Change the times so one "
+                    "session ends before the next begins."
+                )
+                % {
+                    "day": day_name,
+                    "first": f"{first.opens:%H.%M}-{first.closes:%H.%M}",
+                    "second": f"{second.opens:%H.%M}-{second.closes:%H.%M}",
+                }
+            )
+
+
+class WeeklyHoursForm(forms.Form):
+    """One text field per day (Monday..Sunday, then public holidays); empty means closed."""
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        by_day: dict[int, list] = {}
+        for rule in rules:
+            by_day.setdefault(rule.day, []).append(rule)
+        for day in Day:
+            self.fields[self.field_name(day)] = forms.CharField(
+                label=day.label,
+                required=False,
+                max_length=MAX_DAY_TEXT,
+                initial=format_sessions(by_day.get(day.value, [])),
+                widget=forms.TextInput(
+                    attrs={"placeholder": _("Closed"), "autocomplete": "off", "spellcheck": "false"}
+                ),
+            )
+
+    @staticmethod
+    def field_name(day: int) -> str:
+        return f"day_{int(day)}"
+
+    def day_fields(self):
+        return [self[self.field_name(day)] for day in Day]
+
+    def clean(self):
+        data = super().clean()
+        specs = []
+        for day in Day:
+            name = self.field_name(day)
+            if name not in data:
+                continue  # already failed (e.g. too long)
+            try:
+                sessions = parse_day(data[name], str(day.label))
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+                continue
+            specs.extend(RuleSpec(day=day.value, opens=s.opens, closes=s.closes, label=s.label) for s in sessions)
+        data["rules"] = specs
         return data

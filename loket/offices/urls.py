@@ -10,4 +10,5 @@ urlpatterns = [
     # Staff pages (loket/offices/views_staff.py)
     path("kelola/jam/", views_staff.manage_hours_index, name="manage_hours_index"),
     path("kelola/<slug:slug>/jam/", views_staff.manage_hours, name="manage_hours"),
+    path("kelola/<slug:slug>/jam-mingguan/", views_staff.manage_weekly_hours, name="manage_weekly_hours"),
 ]

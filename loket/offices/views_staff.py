@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loket.core.access import role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
-from loket.offices.models import Office, ScheduleException
-from loket.offices.staff_forms import ExceptionForm
+from loket.offices.models import Office, OpeningRule, ScheduleException
+from loket.offices.services import RuleSpec
+from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm
 
 MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 WEEK_DAYS = 7
@@ -109,3 +110,52 @@ def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
     }
     return render(request, "offices/staff/manage_hours.html", context, status=400 if form.errors else 200)
+
+
+def _rule_key(rule) -> tuple:
+    return (int(rule.day), rule.opens, rule.closes, rule.label)
+
+
+def _as_spec(rule: OpeningRule) -> RuleSpec:
+    return RuleSpec(
+        day=rule.day,
+        opens=rule.opens,
+        closes=rule.closes,
+        label=rule.label,
+        valid_from=rule.valid_from,
+        valid_until=rule.valid_until,
+    )
+
+
+@role_required(*MANAGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def manage_weekly_hours(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit the office's regular weekly hours: one line of sessions per day, plus public holidays.
+
+    Rules limited to a period (valid from/until) cannot be typed here; they are listed and kept.
+    """
+    office = _managed_office(request, slug)
+    rules = selectors.opening_rules(office)
+    weekly = [r for r in rules if r.valid_from is None and r.valid_until is None]
+    dated = [r for r in rules if not (r.valid_from is None and r.valid_until is None)]
+    form = WeeklyHoursForm(rules=weekly)
+
+    if request.method == "POST":
+        form = WeeklyHoursForm(request.POST, rules=weekly)
+        if form.is_valid():
+            typed = form.cleaned_data["rules"]
+            if sorted(map(_rule_key, typed)) == sorted(map(_rule_key, weekly)):
+                messages.info(request, _("Nothing was changed: the weekly hours are the same as before."))
+                return redirect("offices:manage_hours", slug=office.slug)
+            try:
+                services.set_opening_rules(
+                    actor=request.user, office=office, rules=[*typed, *(_as_spec(r) for r in dated)]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Saved: the new weekly hours apply from now on."))
+                return redirect("offices:manage_hours", slug=office.slug)
+
+    context = {"office": office, "form": form, "dated_rules": dated}
+    return render(request, "offices/staff/manage_weekly_hours.html", context, status=400 if form.errors else 200)

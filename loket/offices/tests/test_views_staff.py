@@ -4,11 +4,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loket.audit.models import AuditEntry
 from loket.core import clock
-from loket.offices.factories import OfficeFactory, ScheduleExceptionFactory, ensure_region
-from loket.offices.models import ScheduleException
+from loket.offices.factories import OfficeFactory, ScheduleExceptionFactory, add_rules, ensure_region
+from loket.offices.models import Day, OpeningRule, ScheduleException
+from loket.offices.staff_forms import format_sessions, parse_day
 from loket.offices.tests.conftest import make_officer
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +165,194 @@ def test_date_field_defaults_to_tomorrow_in_a_format_the_date_picker_reads(clien
     client.force_login(admin)
     html = client.get(url(office)).content.decode()
     assert 'type="date" name="date" value="2026-09-05"' in html
+
+
+# --- weekly hours -------------------------------------------------------------------------
+
+
+def weekly_url(office):
+    return reverse("offices:manage_weekly_hours", kwargs={"slug": office.slug})
+
+
+def week_form(**days):
+    """POST data with every day empty (closed) except the ones given, e.g. day_0="08.00-12.00"."""
+    data = {f"day_{day.value}": "" for day in Day}
+    data.update(days)
+    return data
+
+
+BEKASI_STYLE = week_form(
+    day_0="08.00-21.00",
+    day_1="08.00-21.00",
+    day_2="08.00-21.00",
+    day_3="08.00-21.00",
+    day_4="08.00-12.00, 19.00-22.00 (Layanan malam Jumat)",
+    day_5="08.00-12.00",
+    day_6="09.00-11.00 (Layanan hari Minggu)",
+    day_7="09.00-11.00",
+)
+
+
+def rules_of(office):
+    return [
+        (r.day, r.opens, r.closes, r.label) for r in OpeningRule.objects.filter(office=office).order_by("day", "opens")
+    ]
+
+
+def test_weekly_page_lists_every_day_in_indonesian_with_the_current_hours(client, office, admin):
+    client.force_login(admin)
+    response = client.get(weekly_url(office))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for day in ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu", "Hari libur"):
+        assert f">{day}</label>" in html
+    assert 'name="day_0" value="08.00-16.00"' in html
+    assert 'name="day_5"' in html and 'name="day_5" value' not in html  # Saturday closed: empty
+    # reachable from the hours page
+    assert weekly_url(office) in client.get(url(office)).content.decode()
+
+
+def test_save_weekly_hours_replaces_them_audits_and_shows_on_the_public_page(client, office, admin):
+    client.force_login(admin)
+    response = client.post(weekly_url(office), BEKASI_STYLE)
+    assert response.status_code == 302
+    assert "Tersimpan" in client.get(response["Location"]).content.decode()
+    rules = rules_of(office)
+    assert (Day.FRIDAY, dt.time(19), dt.time(22), "Layanan malam Jumat") in rules
+    assert (Day.SATURDAY, dt.time(8), dt.time(12), "") in rules
+    assert (Day.HOLIDAY, dt.time(9), dt.time(11), "") in rules
+    assert (Day.MONDAY, dt.time(8), dt.time(16), "") not in rules
+    assert len(rules) == 9
+
+    entry = AuditEntry.objects.get(action="offices.hours.set", actor=admin)
+    assert entry.office_id == office.pk
+    assert ["0", "08:00", "16:00", ""] in [[str(x) for x in row] for row in entry.data["from"]]
+    assert [4, "19:00", "22:00", "Layanan malam Jumat"] in entry.data["to"]
+
+    public = client.get(reverse("offices:detail", kwargs={"slug": office.slug})).content.decode()
+    assert "08.00–21.00" in public  # Monday to Thursday
+    assert "19.00–22.00" in public and "Layanan malam Jumat" in public  # this Friday evening
+    assert "09.00–11.00" in public and "Layanan hari Minggu" in public  # Sunday
+    assert "08.00–16.00" not in public
+
+
+def test_time_out_of_range_names_the_day_and_keeps_everything_typed(client, office, admin):
+    client.force_login(admin)
+    data = dict(BEKASI_STYLE, day_4="08.00-12.00, 19.00-25.00 (Layanan malam Jumat)")
+    response = client.post(weekly_url(office), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Jumat: “25.00” bukan jam yang benar" in html
+    assert 'value="08.00-12.00, 19.00-25.00 (Layanan malam Jumat)"' in html
+    assert 'name="day_0" value="08.00-21.00"' in html
+    assert 'name="day_6" value="09.00-11.00 (Layanan hari Minggu)"' in html
+    assert rules_of(office)[0] == (Day.MONDAY, dt.time(8), dt.time(16), "")
+    assert not AuditEntry.objects.filter(action="offices.hours.set").exists()
+
+
+def test_unreadable_text_is_explained(client, office, admin):
+    client.force_login(admin)
+    response = client.post(weekly_url(office), week_form(day_1="jam 8 sampai 12"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Selasa: “jam 8 sampai 12” tidak dapat dibaca" in html
+    assert "misalnya 08.00-12.00" in html
+    assert 'value="jam 8 sampai 12"' in html
+
+
+def test_overlapping_sessions_on_one_day_are_refused(client, office, admin):
+    client.force_login(admin)
+    response = client.post(weekly_url(office), week_form(day_0="08.00-12.00, 11.00-14.00"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Senin: sesi 08.00-12.00 dan 11.00-14.00 bertumpuk" in html
+    assert 'value="08.00-12.00, 11.00-14.00"' in html
+    assert len(rules_of(office)) == 5
+
+
+def test_night_session_running_into_the_next_day_is_refused_by_the_service(client, office, admin):
+    client.force_login(admin)
+    response = client.post(weekly_url(office), week_form(day_0="20.00-02.00", day_1="01.00-05.00"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "bertumpuk" in html and "Senin" in html
+    assert 'value="20.00-02.00"' in html and 'value="01.00-05.00"' in html
+    assert len(rules_of(office)) == 5
+
+
+def test_empty_form_closes_the_office_every_day(client, office, admin):
+    client.force_login(admin)
+    assert client.post(weekly_url(office), week_form()).status_code == 302
+    assert rules_of(office) == []
+    assert AuditEntry.objects.filter(action="offices.hours.set").count() == 1
+
+
+def test_saving_unchanged_hours_writes_no_audit_row(client, office, admin):
+    client.force_login(admin)
+    unchanged = week_form(**{f"day_{d}": "08:00 - 16:00" for d in range(5)})
+    response = client.post(weekly_url(office), unchanged)
+    assert response.status_code == 302
+    assert "Tidak ada yang diubah" in client.get(response["Location"]).content.decode()
+    assert not AuditEntry.objects.filter(action="offices.hours.set").exists()
+
+
+def test_rules_for_a_limited_period_are_listed_and_kept(client, office, admin):
+    add_rules(office, [Day.SATURDAY], "08:00", "12:00", "Pekan layanan", valid_until=dt.date(2026, 9, 30))
+    client.force_login(admin)
+    html = client.get(weekly_url(office)).content.decode()
+    assert "Pekan layanan" in html and 'name="day_5" value' not in html
+    assert client.post(weekly_url(office), week_form(day_0="08.00-12.00")).status_code == 302
+    kept = OpeningRule.objects.get(office=office, day=Day.SATURDAY)
+    assert (kept.label, kept.valid_until) == ("Pekan layanan", dt.date(2026, 9, 30))
+    assert OpeningRule.objects.filter(office=office).count() == 2
+
+
+def test_admin_of_another_office_gets_403_on_weekly_hours(client, office):
+    client.force_login(make_officer("office_admin", office=OfficeFactory()))
+    assert client.get(weekly_url(office)).status_code == 403
+    assert client.post(weekly_url(office), week_form()).status_code == 403
+    assert len(rules_of(office)) == 5
+
+
+def test_petugas_and_foreign_city_admin_get_403_on_weekly_hours(client, office):
+    client.force_login(make_officer("petugas_loket", office=office))
+    assert client.post(weekly_url(office), week_form()).status_code == 403
+    client.force_login(make_officer("city_admin", region=ensure_region("32.75")))
+    assert client.post(weekly_url(office), week_form()).status_code == 403
+    assert len(rules_of(office)) == 5
+
+
+def test_city_admin_of_its_kota_and_system_admin_may_edit_weekly_hours(client, office):
+    city_admin = make_officer("city_admin", region=ensure_region("36.74"))
+    client.force_login(city_admin)
+    assert client.post(weekly_url(office), week_form(day_5="08.00-12.00")).status_code == 302
+    assert rules_of(office) == [(Day.SATURDAY, dt.time(8), dt.time(12), "")]
+    client.force_login(make_officer("system_admin"))
+    assert client.post(weekly_url(office), week_form(day_6="09.00-11.00")).status_code == 302
+    assert rules_of(office) == [(Day.SUNDAY, dt.time(9), dt.time(11), "")]
+    assert AuditEntry.objects.filter(action="offices.hours.set").count() == 2
+
+
+def test_parse_day_accepts_the_ways_people_write_hours():
+    sessions = parse_day("8.00 - 12.00; 13:00–16:00 (Istirahat, lalu buka lagi)\n19.00 s/d 24.00", "Jumat")
+    assert [(s.opens, s.closes, s.label) for s in sessions] == [
+        (dt.time(8), dt.time(12), ""),
+        (dt.time(13), dt.time(16), "Istirahat, lalu buka lagi"),
+        (dt.time(19), dt.time(0), ""),
+    ]
+
+
+_times = st.integers(min_value=0, max_value=24 * 60 - 1).map(lambda m: dt.time(m // 60, m % 60))
+
+
+@given(st.lists(st.tuples(_times, _times), max_size=4))
+def test_what_the_page_shows_reads_back_as_the_same_sessions(pairs):
+    class Rule:
+        def __init__(self, opens, closes, label):
+            self.opens, self.closes, self.label = opens, closes, label
+
+    # Non-overlapping sessions: consecutive slices of the day.
+    points = sorted({t for pair in pairs for t in pair})
+    rules = [Rule(a, b, f"Sesi {i}") for i, (a, b) in enumerate(zip(points[::2], points[1::2], strict=False))]
+    parsed = parse_day(format_sessions(rules), "Senin")
+    assert [(s.opens, s.closes, s.label) for s in parsed] == [(r.opens, r.closes, r.label) for r in rules]
