@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.services import record
+from loket.audit.admin_mixins import AuditedAdminMixin
 from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service
 
 
@@ -22,7 +22,7 @@ class PrerequisiteInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "category", "is_adminduk", "fee", "completion_days", "is_active")
     list_filter = ("category", "is_adminduk", "is_active")
     search_fields = ("name", "code", "slug")
@@ -69,32 +69,25 @@ class ServiceAdmin(admin.ModelAdmin):
         # Services are switched off (is_active), never deleted: requests and letters refer to them.
         return False
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            actor=request.user,
-            action="catalog.service_updated" if change else "catalog.service_created",
-            obj=obj,
-            to_state="active" if obj.is_active else "inactive",
-            reason=_("Changed in the admin"),
-            data={"fields": sorted(form.changed_data)},
-        )
+    def audit_details(self, request, obj, action):
+        # Saving goes through AuditedAdminMixin (admin.add/admin.change, also for the inline rows).
+        details = super().audit_details(request, obj, action)
+        if isinstance(obj, Service):
+            details.update(to_state="active" if obj.is_active else "inactive", reason=_("Changed in the admin"))
+        return details
 
 
 @admin.register(OfficeService)
-class OfficeServiceAdmin(admin.ModelAdmin):
+class OfficeServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("office", "service", "is_offered", "note")
     list_filter = ("is_offered",)
     autocomplete_fields = ("service",)
     raw_id_fields = ("office",)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            actor=request.user,
-            action="catalog.office_service_set",
-            obj=obj,
-            to_state="offered" if obj.is_offered else "not_offered",
-            reason=obj.note,
-            office_id=obj.office_id,
-        )
+    def audit_details(self, request, obj, action):
+        # Saving and deleting go through AuditedAdminMixin (admin.add/change/delete).
+        return {
+            "to_state": "offered" if obj.is_offered else "not_offered",
+            "reason": obj.note,
+            "office_id": obj.office_id,
+        }

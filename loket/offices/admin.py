@@ -1,12 +1,14 @@
 """Django admin for configuring offices, counters, opening hours, date exceptions and holidays.
 
 The admin is for system configuration by trusted staff; everyday hour changes go through the
-staff page (``views_staff.manage_hours``), which uses the services and writes the audit trail.
+staff pages (``views_staff.manage_hours``, ``views_staff.manage_weekly_hours``), which use the
+services. Changes made here are audited too (``AuditedAdminMixin``: admin.add/change/delete rows).
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from loket.audit.admin_mixins import AuditedAdminMixin
 from loket.offices.models import Counter, ExceptionSession, Holiday, Office, OpeningRule, ScheduleException
 
 
@@ -30,7 +32,7 @@ class ScheduleExceptionInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "region", "timezone", "is_active", "closed_on_cuti_bersama"]
     list_filter = ["kind", "timezone", "is_active", "closed_on_cuti_bersama"]
     search_fields = ["name", "slug", "region__name", "region__code", "address"]
@@ -47,6 +49,11 @@ class OfficeAdmin(admin.ModelAdmin):
         (_("Schedule"), {"fields": ["timezone", "closed_on_cuti_bersama", "active_from", "active_until"]}),
     ]
 
+    def audit_details(self, request, obj, action):
+        if isinstance(obj, Office):
+            return {"office_id": obj.pk}
+        return super().audit_details(request, obj, action)
+
 
 class ExceptionSessionInline(admin.TabularInline):
     model = ExceptionSession
@@ -54,7 +61,7 @@ class ExceptionSessionInline(admin.TabularInline):
 
 
 @admin.register(ScheduleException)
-class ScheduleExceptionAdmin(admin.ModelAdmin):
+class ScheduleExceptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "office", "is_closed", "reason"]
     list_filter = ["is_closed"]
     search_fields = ["office__name", "reason"]
@@ -63,9 +70,14 @@ class ScheduleExceptionAdmin(admin.ModelAdmin):
     list_select_related = ["office"]
     inlines = [ExceptionSessionInline]
 
+    def audit_details(self, request, obj, action):
+        if isinstance(obj, ExceptionSession):
+            return {"office_id": obj.exception.office_id}
+        return super().audit_details(request, obj, action)
+
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name", "kind", "region", "cancelled"]
     list_filter = ["kind", "cancelled"]
     search_fields = ["name", "region__name", "region__code"]
