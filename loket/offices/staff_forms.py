@@ -87,9 +87,9 @@ class ExceptionForm(forms.Form):
 MAX_DAY_TEXT = 500
 MAX_LABEL = 80
 
-# One session: "08.00-12.00", "8:00 – 12:00", "19.00 s/d 22.00", optionally "(name)".
+# One session: "08.00-12.00", "8:00 – 12:00", "19.00 s/d 22.00", "8-12" (whole hours), optionally "(name)".
 _SESSION_RE = re.compile(
-    r"^(?P<opens>\d{1,2}[.:]\d{2})\s*(?:-|–|—|s/d|s\.d\.?|sampai)\s*(?P<closes>\d{1,2}[.:]\d{2})"
+    r"^(?P<opens>\d{1,2}(?:[.:]\d{2})?)\s*(?:-|–|—|s/d|s\.d\.?|sampai)\s*(?P<closes>\d{1,2}(?:[.:]\d{2})?)"
     r"(?:\s*\((?P<label>[^()]*)\))?$",
     re.IGNORECASE,
 )
@@ -113,7 +113,8 @@ def _split_sessions(text: str) -> list[str]:
 
 
 def _parse_time(text: str, *, closing: bool) -> dt.time | None:
-    hours, minutes = (int(x) for x in re.split(r"[.:]", text))
+    hours_text, _sep, minutes_text = text.replace(":", ".").partition(".")
+    hours, minutes = int(hours_text), int(minutes_text or 0)
     if closing and hours == 24 and minutes == 0:
         return dt.time(0, 0)  # "24.00": the session ends at midnight
     if hours > 23 or minutes > 59:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loket.core.access import role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
-from loket.offices.models import Office, OpeningRule, ScheduleException
+from loket.offices.models import Day, Office, OpeningRule, ScheduleException
 from loket.offices.services import RuleSpec
-from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm
+from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm, format_sessions
 
 MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 WEEK_DAYS = 7
@@ -116,6 +117,19 @@ def _rule_key(rule) -> tuple:
     return (int(rule.day), rule.opens, rule.closes, rule.label)
 
 
+def rules_version(rules) -> str:
+    """A fingerprint of the saved rules: the weekly form posts it back to detect a concurrent change."""
+    keys = sorted((*_rule_key(r), r.valid_from, r.valid_until) for r in rules)
+    return hashlib.sha256(repr(keys).encode()).hexdigest()[:16]
+
+
+def _week_summary(rules) -> str:
+    by_day = {day: [r for r in rules if r.day == day] for day in Day}
+    return (
+        "; ".join(f"{day.label} {format_sessions(day_rules)}" for day, day_rules in by_day.items() if day_rules) or "-"
+    )
+
+
 def _as_spec(rule: OpeningRule) -> RuleSpec:
     return RuleSpec(
         day=rule.day,
@@ -142,7 +156,18 @@ def manage_weekly_hours(request: HttpRequest, slug: str) -> HttpResponse:
 
     if request.method == "POST":
         form = WeeklyHoursForm(request.POST, rules=weekly)
-        if form.is_valid():
+        if request.POST.get("versi") != rules_version(rules):
+            # Someone saved the hours after this page was opened: do not overwrite their change
+            # unseen. The typed input stays; the page now carries the new version.
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed the weekly hours while you were editing. Saved now: %(hours)s. "
+                    "Your input is kept below: check it and save again."
+                )
+                % {"hours": _week_summary(rules)},
+            )
+        elif form.is_valid():
             typed = form.cleaned_data["rules"]
             if sorted(map(_rule_key, typed)) == sorted(map(_rule_key, weekly)):
                 messages.info(request, _("Nothing was changed: the weekly hours are the same as before."))
@@ -157,5 +182,5 @@ def manage_weekly_hours(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Saved: the new weekly hours apply from now on."))
                 return redirect("offices:manage_hours", slug=office.slug)
 
-    context = {"office": office, "form": form, "dated_rules": dated}
+    context = {"office": office, "form": form, "dated_rules": dated, "version": rules_version(rules)}
     return render(request, "offices/staff/manage_weekly_hours.html", context, status=400 if form.errors else 200)

@@ -1,6 +1,7 @@
 """The staff page where an office admin manages the hours of their office."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from loket.offices.factories import OfficeFactory, ScheduleExceptionFactory, add
 from loket.offices.models import Day, OpeningRule, ScheduleException
 from loket.offices.staff_forms import format_sessions, parse_day
 from loket.offices.tests.conftest import make_officer
+from loket.offices.views_staff import rules_version
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +183,11 @@ def week_form(**days):
     return data
 
 
+def post_week(client, office, data):
+    """Post the weekly form as a browser would: with the version of the rules the page was opened on."""
+    return client.post(weekly_url(office), {**data, "versi": rules_version(OpeningRule.objects.filter(office=office))})
+
+
 BEKASI_STYLE = week_form(
     day_0="08.00-21.00",
     day_1="08.00-21.00",
@@ -214,7 +221,7 @@ def test_weekly_page_lists_every_day_in_indonesian_with_the_current_hours(client
 
 def test_save_weekly_hours_replaces_them_audits_and_shows_on_the_public_page(client, office, admin):
     client.force_login(admin)
-    response = client.post(weekly_url(office), BEKASI_STYLE)
+    response = post_week(client, office, BEKASI_STYLE)
     assert response.status_code == 302
     assert "Tersimpan" in client.get(response["Location"]).content.decode()
     rules = rules_of(office)
@@ -239,7 +246,7 @@ def test_save_weekly_hours_replaces_them_audits_and_shows_on_the_public_page(cli
 def test_time_out_of_range_names_the_day_and_keeps_everything_typed(client, office, admin):
     client.force_login(admin)
     data = dict(BEKASI_STYLE, day_4="08.00-12.00, 19.00-25.00 (Layanan malam Jumat)")
-    response = client.post(weekly_url(office), data)
+    response = post_week(client, office, data)
     assert response.status_code == 400
     html = response.content.decode()
     assert "Jumat: “25.00” bukan jam yang benar" in html
@@ -252,7 +259,7 @@ def test_time_out_of_range_names_the_day_and_keeps_everything_typed(client, offi
 
 def test_unreadable_text_is_explained(client, office, admin):
     client.force_login(admin)
-    response = client.post(weekly_url(office), week_form(day_1="jam 8 sampai 12"))
+    response = post_week(client, office, week_form(day_1="jam 8 sampai 12"))
     assert response.status_code == 400
     html = response.content.decode()
     assert "Selasa: “jam 8 sampai 12” tidak dapat dibaca" in html
@@ -262,7 +269,7 @@ def test_unreadable_text_is_explained(client, office, admin):
 
 def test_overlapping_sessions_on_one_day_are_refused(client, office, admin):
     client.force_login(admin)
-    response = client.post(weekly_url(office), week_form(day_0="08.00-12.00, 11.00-14.00"))
+    response = post_week(client, office, week_form(day_0="08.00-12.00, 11.00-14.00"))
     assert response.status_code == 400
     html = response.content.decode()
     assert "Senin: sesi 08.00-12.00 dan 11.00-14.00 bertumpuk" in html
@@ -272,7 +279,7 @@ def test_overlapping_sessions_on_one_day_are_refused(client, office, admin):
 
 def test_night_session_running_into_the_next_day_is_refused_by_the_service(client, office, admin):
     client.force_login(admin)
-    response = client.post(weekly_url(office), week_form(day_0="20.00-02.00", day_1="01.00-05.00"))
+    response = post_week(client, office, week_form(day_0="20.00-02.00", day_1="01.00-05.00"))
     assert response.status_code == 400
     html = response.content.decode()
     assert "bertumpuk" in html and "Senin" in html
@@ -280,9 +287,27 @@ def test_night_session_running_into_the_next_day_is_refused_by_the_service(clien
     assert len(rules_of(office)) == 5
 
 
+def test_a_change_saved_meanwhile_by_someone_else_is_not_overwritten_unseen(client, office, admin):
+    client.force_login(admin)
+    opened_on = rules_version(OpeningRule.objects.filter(office=office))
+    add_rules(office, [Day.SATURDAY], "08:00", "12:00")  # the city admin saves Saturday meanwhile
+    data = {**week_form(day_0="07.30-15.30"), "versi": opened_on}
+    response = client.post(weekly_url(office), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Orang lain mengubah jam buka mingguan" in html and "Sabtu 08.00-12.00" in html
+    assert 'value="07.30-15.30"' in html
+    assert (Day.SATURDAY, dt.time(8), dt.time(12), "") in rules_of(office)
+    assert not AuditEntry.objects.filter(action="offices.hours.set").exists()
+    # The page now carries the new version: saving again goes through.
+    current = re.search(r'name="versi" value="(\w+)"', html).group(1)
+    assert client.post(weekly_url(office), {**data, "versi": current}).status_code == 302
+    assert rules_of(office) == [(Day.MONDAY, dt.time(7, 30), dt.time(15, 30), "")]
+
+
 def test_empty_form_closes_the_office_every_day(client, office, admin):
     client.force_login(admin)
-    assert client.post(weekly_url(office), week_form()).status_code == 302
+    assert post_week(client, office, week_form()).status_code == 302
     assert rules_of(office) == []
     assert AuditEntry.objects.filter(action="offices.hours.set").count() == 1
 
@@ -290,7 +315,7 @@ def test_empty_form_closes_the_office_every_day(client, office, admin):
 def test_saving_unchanged_hours_writes_no_audit_row(client, office, admin):
     client.force_login(admin)
     unchanged = week_form(**{f"day_{d}": "08:00 - 16:00" for d in range(5)})
-    response = client.post(weekly_url(office), unchanged)
+    response = post_week(client, office, unchanged)
     assert response.status_code == 302
     assert "Tidak ada yang diubah" in client.get(response["Location"]).content.decode()
     assert not AuditEntry.objects.filter(action="offices.hours.set").exists()
@@ -301,7 +326,7 @@ def test_rules_for_a_limited_period_are_listed_and_kept(client, office, admin):
     client.force_login(admin)
     html = client.get(weekly_url(office)).content.decode()
     assert "Pekan layanan" in html and 'name="day_5" value' not in html
-    assert client.post(weekly_url(office), week_form(day_0="08.00-12.00")).status_code == 302
+    assert post_week(client, office, week_form(day_0="08.00-12.00")).status_code == 302
     kept = OpeningRule.objects.get(office=office, day=Day.SATURDAY)
     assert (kept.label, kept.valid_until) == ("Pekan layanan", dt.date(2026, 9, 30))
     assert OpeningRule.objects.filter(office=office).count() == 2
@@ -310,34 +335,34 @@ def test_rules_for_a_limited_period_are_listed_and_kept(client, office, admin):
 def test_admin_of_another_office_gets_403_on_weekly_hours(client, office):
     client.force_login(make_officer("office_admin", office=OfficeFactory()))
     assert client.get(weekly_url(office)).status_code == 403
-    assert client.post(weekly_url(office), week_form()).status_code == 403
+    assert post_week(client, office, week_form()).status_code == 403
     assert len(rules_of(office)) == 5
 
 
 def test_petugas_and_foreign_city_admin_get_403_on_weekly_hours(client, office):
     client.force_login(make_officer("petugas_loket", office=office))
-    assert client.post(weekly_url(office), week_form()).status_code == 403
+    assert post_week(client, office, week_form()).status_code == 403
     client.force_login(make_officer("city_admin", region=ensure_region("32.75")))
-    assert client.post(weekly_url(office), week_form()).status_code == 403
+    assert post_week(client, office, week_form()).status_code == 403
     assert len(rules_of(office)) == 5
 
 
 def test_city_admin_of_its_kota_and_system_admin_may_edit_weekly_hours(client, office):
     city_admin = make_officer("city_admin", region=ensure_region("36.74"))
     client.force_login(city_admin)
-    assert client.post(weekly_url(office), week_form(day_5="08.00-12.00")).status_code == 302
+    assert post_week(client, office, week_form(day_5="08.00-12.00")).status_code == 302
     assert rules_of(office) == [(Day.SATURDAY, dt.time(8), dt.time(12), "")]
     client.force_login(make_officer("system_admin"))
-    assert client.post(weekly_url(office), week_form(day_6="09.00-11.00")).status_code == 302
+    assert post_week(client, office, week_form(day_6="09.00-11.00")).status_code == 302
     assert rules_of(office) == [(Day.SUNDAY, dt.time(9), dt.time(11), "")]
     assert AuditEntry.objects.filter(action="offices.hours.set").count() == 2
 
 
 def test_parse_day_accepts_the_ways_people_write_hours():
-    sessions = parse_day("8.00 - 12.00; 13:00–16:00 (Istirahat, lalu buka lagi)\n19.00 s/d 24.00", "Jumat")
+    sessions = parse_day("8 - 12; 13:00–16.30 (Istirahat, lalu buka lagi)\n19.00 s/d 24.00", "Jumat")
     assert [(s.opens, s.closes, s.label) for s in sessions] == [
         (dt.time(8), dt.time(12), ""),
-        (dt.time(13), dt.time(16), "Istirahat, lalu buka lagi"),
+        (dt.time(13), dt.time(16, 30), "Istirahat, lalu buka lagi"),
         (dt.time(19), dt.time(0), ""),
     ]
 
