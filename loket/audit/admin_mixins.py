@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from loket.audit.services import record
 
@@ -46,14 +46,18 @@ class AuditedAdminMixin:
         self._audit(request, obj, CHANGE if change else ADD, form.changed_data)
 
     def delete_model(self, request, obj):
-        # Written first: after the delete the object no longer has its primary key.
-        self._audit(request, obj, DELETE, [])
-        super().delete_model(request, obj)
+        # Written first (after the delete the object has no primary key), in one transaction with
+        # the delete so a refused delete (e.g. a protected relation) leaves no row behind.
+        with transaction.atomic():
+            self._audit(request, obj, DELETE, [])
+            super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self._audit(request, obj, DELETE, [])
-        super().delete_queryset(request, queryset)
+        # The list's "delete selected" action runs outside the admin's change-form transaction.
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, obj, DELETE, [])
+            super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
         parent = {"parent": f"{form.instance._meta.label_lower}#{form.instance.pk}"}

@@ -68,3 +68,16 @@ def test_bulk_delete_records_every_row(model_admin, request_by):
     assert sorted(AuditEntry.objects.filter(action="admin.delete").values_list("object_id", flat=True)) == sorted(
         str(g.pk) for g in groups
     )
+
+
+def test_a_refused_bulk_delete_leaves_no_audit_row(model_admin, request_by, monkeypatch):
+    Group.objects.create(name="Penandatangan")
+
+    def refuse(self, request, queryset):
+        raise RuntimeError("protected")
+
+    monkeypatch.setattr(admin.ModelAdmin, "delete_queryset", refuse)
+    with pytest.raises(RuntimeError):
+        model_admin.delete_queryset(request_by, Group.objects.all())
+    assert Group.objects.exists()
+    assert not AuditEntry.objects.filter(action="admin.delete").exists()
