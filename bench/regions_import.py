@@ -102,7 +102,7 @@ def main(engine: str) -> None:
     tmp.cleanup()
     print(f"ceiling: the driver alone writes the same {count} rows into a bare table in {ceiling:.2f} s")
     print(
-        f"bench-regions db={engine} rows={count} fresh_s={fresh:.2f} rerun_s={rerun:.2f} "
+        f"regions db={engine} rows={count} fresh_s={fresh:.2f} rerun_s={rerun:.2f} "
         f"ceiling_s={ceiling:.2f} fresh_vs_ceiling={fresh / ceiling:.1f}x"
     )
 
