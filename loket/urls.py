@@ -10,7 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("layanan/", include("loket.catalog.urls")),
     path("kantor/", include("loket.offices.urls")),
-    path("wilayah/", include("loket.regions.urls")),
     path("akun/", include("loket.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
