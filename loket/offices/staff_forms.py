@@ -8,8 +8,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loket.offices.models import Day
+from loket.offices.models import Day, HolidayKind
 from loket.offices.services import RuleSpec, SessionSpec
+from loket.regions.models import Region
 
 SESSION_ROWS = 3
 
@@ -237,3 +238,91 @@ class WeeklyHoursForm(forms.Form):
             specs.extend(RuleSpec(day=day.value, opens=s.opens, closes=s.closes, label=s.label) for s in sessions)
         data["rules"] = specs
         return data
+
+
+# --- holidays -----------------------------------------------------------------------------
+
+MAX_HOLIDAY_NAME = 150
+_DATE_ERRORS = {
+    "required": _("Enter the date of the holiday."),
+    "invalid": _("Enter a valid date, e.g. 17-08-2026."),
+}
+_NAME_ERRORS = {
+    "required": _("Enter the name of the holiday, e.g. 'Hari Jadi Kota'."),
+    "max_length": _("The holiday's name can be at most %(limit_value)d characters long."),
+}
+
+
+class _RegionCodeField(forms.CharField):
+    """A region code; whether the actor may use it is decided by the service, not here."""
+
+    def clean(self, value):
+        code = super().clean(value).strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(
+                _("There is no region with the code “%(code)s”. Enter a Kemendagri code, e.g. 36.74 or 36.74.04.")
+                % {"code": code}
+            )
+        return region
+
+
+class LocalClosureForm(forms.Form):
+    """Close the offices of one region (and the regions inside it) on one date."""
+
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=_DATE_ERRORS,
+    )
+    name = forms.CharField(
+        label=_("Name (shown to citizens)"),
+        max_length=MAX_HOLIDAY_NAME,
+        error_messages=_NAME_ERRORS,
+        widget=forms.TextInput(attrs={"placeholder": _("E.g. Hari Jadi Kota")}),
+    )
+    region = _RegionCodeField(
+        label=_("Region"),
+        error_messages={"required": _("Choose the region whose offices are closed.")},
+        help_text=_("The offices of this region and of every region inside it are closed that day."),
+    )
+
+    def __init__(self, *args, region_choices=None, **kwargs):
+        """``region_choices``: (code, label) pairs shown as a list; None shows a code box (system admins)."""
+        kwargs.setdefault("prefix", "lokal")
+        super().__init__(*args, **kwargs)
+        if region_choices is not None:
+            self.fields["region"].widget = forms.Select(choices=region_choices)
+        else:
+            self.fields["region"].widget = forms.TextInput(
+                attrs={"placeholder": _("E.g. 36.74"), "spellcheck": "false"}
+            )
+
+
+class NationalDayForm(forms.Form):
+    """System admins: add a national holiday or cuti bersama day, or cancel one (SKB revisions)."""
+
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=_DATE_ERRORS,
+    )
+    name = forms.CharField(label=_("Name"), max_length=MAX_HOLIDAY_NAME, error_messages=_NAME_ERRORS)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (HolidayKind.NATIONAL.value, HolidayKind.NATIONAL.label),
+            (HolidayKind.CUTI_BERSAMA.value, HolidayKind.CUTI_BERSAMA.label),
+        ],
+        initial=HolidayKind.NATIONAL.value,
+    )
+    cancelled = forms.BooleanField(
+        label=_("Cancel this day: it is no longer a holiday of this kind"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "nasional")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,227 @@
+"""Staff page for holidays: city admins close their city's offices for a local day; system admins
+add or cancel national holidays and cuti bersama (SKB revisions) on top of the ``holidays`` package.
+
+Every change goes through ``services.add_holiday`` / ``services.remove_holiday``, which check the
+permission and write the audit row; this page only decides what to show and offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from loket.core import clock
+from loket.core.access import role_required
+from loket.core.errors import DomainError
+from loket.offices import calendar, services
+from loket.offices.models import Holiday, HolidayKind
+from loket.offices.staff_forms import LocalClosureForm, NationalDayForm
+from loket.regions.models import Region, RegionLevel
+
+HOLIDAY_ROLES = ("city_admin", "system_admin")
+# The page's default year follows the calendar in Jakarta (WIB), where the SKB is issued.
+_JAKARTA = ZoneInfo("Asia/Jakarta")
+YEARS_BACK, YEARS_AHEAD = 5, 5
+
+
+@dataclass(frozen=True)
+class HolidayLine:
+    """One line of the national list: a package day or an admin row."""
+
+    date: dt.date
+    name: str
+    kind: str
+    from_package: bool
+    row: Holiday | None = None  # the admin row (added day or cancellation)
+    cancelled_by: tuple[Holiday, ...] = ()  # admin cancellations that revoke this package day
+    removable: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return HolidayKind(self.kind).label
+
+
+def _is_system_admin(user) -> bool:
+    return any(r.role == "system_admin" for r in user.active_roles())
+
+
+def _city_regions(user) -> list[str]:
+    """The region codes of the actor's city admin roles."""
+    return [r.region_id for r in user.active_roles() if r.role == "city_admin" and r.region_id]
+
+
+def _covers(code: str, region_id: str | None) -> bool:
+    return region_id is not None and (region_id == code or region_id.startswith(code + "."))
+
+
+def _may_manage(user, region_id: str | None) -> bool:
+    """Mirrors the service's rule, only to decide which remove buttons to show."""
+    if _is_system_admin(user):
+        return True
+    return any(_covers(code, region_id) for code in _city_regions(user))
+
+
+def _year(request: HttpRequest, this_year: int) -> int:
+    try:
+        year = int(request.GET.get("tahun", ""))
+    except ValueError:
+        return this_year
+    return min(max(year, this_year - YEARS_BACK), this_year + YEARS_AHEAD)
+
+
+def _region_choices(user) -> list[tuple[str, str]]:
+    """The actor's kabupaten/kota and the kecamatan and kelurahan/desa inside them."""
+    codes = _city_regions(user)
+    if not codes:
+        return []
+    subtree = Q()
+    for code in codes:
+        subtree |= Q(code=code) | Q(code__startswith=code + ".")
+    regions = Region.objects.filter(subtree, level__lte=RegionLevel(4)).order_by("code")
+    indent = {2: "", 3: "— ", 4: "—— "}
+    return [("", _("Choose a region")), *((r.code, f"{indent.get(r.level, '')}{r.name} ({r.code})") for r in regions)]
+
+
+def _national_lines(user, year: int, rows: list[Holiday]) -> list[HolidayLine]:
+    cancellations: dict[tuple[dt.date, str], list[Holiday]] = {}
+    for row in rows:
+        if row.cancelled and row.kind != HolidayKind.LOCAL:
+            cancellations.setdefault((row.date, row.kind), []).append(row)
+    lines = [
+        HolidayLine(
+            date=day,
+            name=info.name,
+            kind=info.kind,
+            from_package=True,
+            cancelled_by=tuple(cancellations.get((day, info.kind), ())),
+        )
+        for day, infos in calendar.package_holidays(year).items()
+        for info in infos
+    ]
+    lines += [
+        HolidayLine(
+            date=row.date,
+            name=row.name,
+            kind=row.kind,
+            from_package=False,
+            row=row,
+            removable=_may_manage(user, row.region_id),
+        )
+        for row in rows
+        if row.kind != HolidayKind.LOCAL
+    ]
+    return sorted(lines, key=lambda line: (line.date, line.from_package is False))
+
+
+def _local_rows(user, rows: list[Holiday]) -> list[Holiday]:
+    system_admin = _is_system_admin(user)
+    return [
+        row
+        for row in rows
+        if row.kind == HolidayKind.LOCAL
+        and (system_admin or any(_covers(c, row.region_id) for c in _city_regions(user)))
+    ]
+
+
+def _page_url(year: int) -> str:
+    return f"{reverse('offices:manage_holidays')}?tahun={year}"
+
+
+def _remove(request: HttpRequest, year: int) -> HttpResponse:
+    holiday = Holiday.objects.select_related("region").filter(pk=request.POST.get("holiday")).first()
+    if holiday is None:
+        messages.error(request, _("That holiday no longer exists."))
+        return redirect(_page_url(year))
+    try:
+        services.remove_holiday(actor=request.user, holiday=holiday)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Removed: %(name)s on %(date)s.") % {"name": holiday.name, "date": holiday.date.strftime("%d-%m-%Y")},
+        )
+    return redirect(_page_url(holiday.date.year))
+
+
+def _add(request: HttpRequest, form, *, kind: str, region: Region | None, cancelled: bool) -> bool:
+    """Call the service; on refusal put its message on the form. Returns whether it was saved."""
+    data = form.cleaned_data
+    try:
+        services.add_holiday(
+            actor=request.user, date=data["date"], name=data["name"], kind=kind, region=region, cancelled=cancelled
+        )
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return False
+    date = data["date"].strftime("%d-%m-%Y")
+    if cancelled:
+        text = _("Saved: %(name)s on %(date)s is cancelled.")
+    elif kind == HolidayKind.LOCAL:
+        text = _("Saved: the offices of %(region)s are closed on %(date)s (%(name)s).")
+    else:
+        text = _("Saved: %(name)s on %(date)s was added.")
+    messages.success(request, text % {"name": data["name"], "date": date, "region": region.name if region else ""})
+    return True
+
+
+@role_required(*HOLIDAY_ROLES)
+@require_http_methods(["GET", "POST"])
+def manage_holidays(request: HttpRequest) -> HttpResponse:
+    """The year's national holidays and cuti bersama, the local closures, and forms to change them."""
+    user = request.user
+    system_admin = _is_system_admin(user)
+    this_year = clock.now().astimezone(_JAKARTA).year
+    year = _year(request, this_year)
+    region_choices = None if system_admin else _region_choices(user)
+    local_form = LocalClosureForm(region_choices=region_choices)
+    national_form = NationalDayForm() if system_admin else None
+
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "remove":
+            return _remove(request, year)
+        if action == "national":
+            national_form = NationalDayForm(request.POST)
+            if national_form.is_valid() and _add(
+                request,
+                national_form,
+                kind=national_form.cleaned_data["kind"],
+                region=None,
+                cancelled=national_form.cleaned_data["cancelled"],
+            ):
+                return redirect(_page_url(national_form.cleaned_data["date"].year))
+        else:
+            local_form = LocalClosureForm(request.POST, region_choices=region_choices)
+            if local_form.is_valid() and _add(
+                request,
+                local_form,
+                kind=HolidayKind.LOCAL,
+                region=local_form.cleaned_data["region"],
+                cancelled=False,
+            ):
+                return redirect(_page_url(local_form.cleaned_data["date"].year))
+
+    rows = list(Holiday.objects.select_related("region").filter(date__year=year).order_by("date", "kind", "pk"))
+    has_errors = bool(local_form.errors or (national_form is not None and national_form.errors))
+    context = {
+        "year": year,
+        "prev_year": year - 1 if year > this_year - YEARS_BACK else None,
+        "next_year": year + 1 if year < this_year + YEARS_AHEAD else None,
+        "national_lines": _national_lines(user, year, rows),
+        "local_rows": _local_rows(user, rows),
+        "is_system_admin": system_admin,
+        "city_regions": Region.objects.filter(code__in=_city_regions(user)).order_by("code"),
+        "local_form": local_form,
+        "national_form": national_form,
+    }
+    return render(request, "offices/staff/holidays.html", context, status=400 if has_errors else 200)
