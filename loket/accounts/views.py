@@ -106,6 +106,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             roles=list(selectors.roles_for(user)),
             managed_offices=[(office, _manage_hours_url(office)) for office in offices],
             may_manage_officers=user.has_any_role([Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
+            may_manage_holidays=user.has_any_role([Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
         )
     return render(request, "accounts/dashboard.html", context)
 

@@ -49,7 +49,8 @@ def manage_hours_index(request: HttpRequest) -> HttpResponse:
     offices = list(selectors.offices_for(request.user).order_by("region_id", "name"))
     if len(offices) == 1:
         return redirect("offices:manage_hours", slug=offices[0].slug)
-    return render(request, "offices/staff/index.html", {"offices": offices})
+    can_manage_holidays = request.user.has_any_role(("city_admin", "system_admin"))
+    return render(request, "offices/staff/index.html", {"offices": offices, "can_manage_holidays": can_manage_holidays})
 
 
 @role_required(*MANAGER_ROLES)

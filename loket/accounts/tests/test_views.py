@@ -208,6 +208,15 @@ def test_officer_dashboard_lists_only_the_offices_they_administer(client):
     assert reverse("accounts:officers") in page
     assert reverse("offices:manage_hours", kwargs={"slug": mine.slug}) in page
     assert reverse("offices:manage_hours", kwargs={"slug": theirs.slug}) not in page
+    assert reverse("offices:manage_holidays") not in page  # local closures are a city admin's task
+
+
+def test_city_admin_dashboard_links_to_holidays_and_local_closures(client):
+    office = OfficeFactory(name="Kelurahan Sawah")
+    client.force_login(OfficerFactory(city_admin=True, region=office.region.parent.parent))
+    page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("offices:manage_holidays") in page
+    assert "Hari libur dan libur lokal" in page
 
 
 def test_petugas_dashboard_has_no_admin_links(client):
