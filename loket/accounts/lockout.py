@@ -1,11 +1,32 @@
-"""django-axes hooks: how a login attempt is described in log lines.
+"""django-axes hooks: what a login attempt is stored and logged as.
 
-Axes logs failed logins and lockouts with the username tried. For citizens that is a NIK, and
-no NIK may appear in a log line (DESIGN.md), so NIK-shaped usernames are masked.
+Axes records failed logins (table ``axes_accessattempt``) and logs lockouts with the username
+tried. For citizens that is a NIK, which may appear neither in a log line nor in a table kept for
+throttling (DESIGN.md, UU 27/2022). So a NIK-shaped username is stored as a keyed hash — the same
+NIK always gives the same value, so lockouts still work per account — and masked in log lines.
 """
+
+import hashlib
+import hmac
+
+from django.conf import settings
 
 from loket.accounts.selectors import looks_like_nik, normalize_nik
 from loket.regions.nik import mask_nik
+
+NIK_KEY_PREFIX = "nik:"
+
+
+def attempt_username(request, credentials) -> str:
+    """The username axes stores for an attempt (AXES_USERNAME_CALLABLE)."""
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("login", "")
+    raw = (raw or "").strip()
+    if not looks_like_nik(raw):
+        return raw
+    digest = hmac.new(settings.SECRET_KEY.encode(), normalize_nik(raw).encode(), hashlib.sha256).hexdigest()
+    return NIK_KEY_PREFIX + digest[:40]
 
 
 def client_str(username, ip_address, user_agent, path_info, request) -> str:
