@@ -87,7 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             return []
         cached = getattr(self, "_active_roles_cache", None)
         if cached is None:
-            cached = list(self.roles.filter(is_active=True).select_related("office__region", "region"))
+            # A role at an office that has been closed down (e.g. a finished event) grants nothing.
+            live = self.roles.filter(is_active=True).filter(
+                models.Q(office__isnull=True) | models.Q(office__is_active=True)
+            )
+            cached = list(live.select_related("office__region", "region"))
             self._active_roles_cache = cached
         return cached
 

@@ -70,6 +70,16 @@ def test_inactive_role_counts_for_nothing(offices):
     assert not officer.has_any_role()
 
 
+def test_role_at_a_closed_down_office_counts_for_nothing(offices):
+    office = offices["bekasi"]
+    officer = OfficerFactory(petugas=True, office=office)
+    office.is_active = False
+    office.save(update_fields=["is_active"])
+    officer = type(officer).objects.get(pk=officer.pk)  # fresh object, no cached roles
+    assert not officer.has_office_role(office)
+    assert not officer.has_any_role([P])
+
+
 def test_inactive_user_has_no_role(offices):
     officer = OfficerFactory(petugas=True, office=offices["bekasi"], is_active=False)
     assert not officer.has_office_role(offices["bekasi"])
