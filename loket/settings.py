@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "loket.catalog",
     "loket.accounts",
     "loket.audit",
+    "loket.queueing",
     "loket.demo",
 ]
 
