@@ -1,0 +1,56 @@
+"""The one place queue events leave the queueing app.
+
+Services call ``emit(name, ticket)`` inside their transaction; handlers run only after the
+transaction commits (``transaction.on_commit``), so a rolled-back booking announces nothing.
+Notifications (SMS, WhatsApp, e-mail) plug in later with ``subscribe``:
+
+    from loket.queueing import events
+    events.subscribe(events.BOOKED, lambda event, ticket_id: ...)
+
+A handler receives the event name and the ticket's primary key (load a fresh row if needed).
+A failing handler is logged and never breaks the request or the other handlers (``robust``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+RESCHEDULED = "rescheduled"
+WALKIN_ISSUED = "walkin_issued"
+EVENTS = frozenset({BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED})
+
+Handler = Callable[[str, int], None]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_name: str, handler: Handler) -> None:
+    if event_name not in EVENTS:
+        raise ValueError(f"unknown queue event {event_name!r}")
+    if handler not in _handlers[event_name]:
+        _handlers[event_name].append(handler)
+
+
+def unsubscribe(event_name: str, handler: Handler) -> None:
+    if handler in _handlers[event_name]:
+        _handlers[event_name].remove(handler)
+
+
+def handlers(event_name: str) -> list[Handler]:
+    return list(_handlers[event_name])
+
+
+def emit(event_name: str, ticket) -> None:
+    """Announce ``event_name`` for ``ticket`` to every handler once the transaction commits."""
+    if event_name not in EVENTS:
+        raise ValueError(f"unknown queue event {event_name!r}")
+    ticket_id = ticket.pk
+    for handler in handlers(event_name):
+        transaction.on_commit(lambda h=handler: h(event_name, ticket_id), robust=True)
