@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -152,6 +152,12 @@ def _already_booked(ticket: Ticket) -> AlreadyBooked:
     )
 
 
+def _is_one_booking_violation(exc: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite names its columns.
+    text = str(exc)
+    return ONE_BOOKING_CONSTRAINT in text or "queueing_ticket.citizen_id, queueing_ticket.service_id" in text
+
+
 def _require_citizen(actor) -> None:
     if actor is None or not getattr(actor, "is_citizen", False) or not getattr(actor, "nik", None):
         raise NotAllowed(_("Only a citizen logged in with a NIK can book a queue ticket."))
@@ -237,7 +243,7 @@ def book_ticket(
             actor=actor, office=office, service=service, group=group, local_date=local_date, start_time=start_time
         )
     except IntegrityError as exc:
-        if ONE_BOOKING_CONSTRAINT not in str(exc) and "citizen_id, queueing_ticket.service_id" not in str(exc):
+        if not _is_one_booking_violation(exc):
             raise
         existing = _active_booking(actor, service, local_date)
         if existing is None:  # pragma: no cover - the racing booking was cancelled meanwhile
@@ -254,15 +260,15 @@ def _require_owner(actor, ticket: Ticket) -> None:
 def cancel_ticket(*, actor, ticket: Ticket, reason: str = "") -> Ticket:
     """Cancel a booked (not yet checked-in) online ticket of ``actor``; its place returns to the quota."""
     _require_owner(actor, ticket)
-    now = clock.now()
-    changed = Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.BOOKED).update(
-        status=TicketStatus.CANCELLED, cancelled_at=now
-    )
-    if changed != 1:
+    # Read the row under lock: a reschedule may have moved it since ``ticket`` was loaded.
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.status != TicketStatus.BOOKED:
         raise DomainError(_("Only a booked ticket that has not been checked in can be cancelled."), code="not_booked")
-    start = ticket.session_start.astimezone(office_selectors.office_zone(ticket.office)).time()
-    _release_place(ticket.group_id, ticket.local_date, start, field="online_used")
-    ticket.refresh_from_db()
+    locked.status, locked.cancelled_at = TicketStatus.CANCELLED, clock.now()
+    locked.save(update_fields=["status", "cancelled_at"])
+    start = locked.session_start.astimezone(office_selectors.office_zone(locked.office)).time()
+    _release_place(locked.group_id, locked.local_date, start, field="online_used")
+    ticket = locked
     record(
         actor=actor,
         action="queueing.ticket.cancel",
@@ -282,15 +288,26 @@ def _reschedule(*, actor, ticket: Ticket, local_date: dt.date, start_time: dt.ti
     session, limit = _online_slot(
         office=office, service=service, group=group, local_date=local_date, session_start=start_time
     )
-    old_start = ticket.session_start.astimezone(office_selectors.office_zone(office)).time()
-    if (ticket.local_date, old_start) == (local_date, start_time):
-        raise DomainError(_("Your ticket is already for that session. Choose another session or date."), code="same")
-    # Take the new place first; only then give back the old one.
-    if not _take_place(group, local_date, start_time, field="online_used", limit=limit):
-        raise _full_error(office, service, local_date)
+    # Lock order, shared with cancel_ticket (ticket, then counters) and booking (counters, then the
+    # day counter): ticket row -> session counters by pk -> day counter. No cycle, so no deadlock.
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status != TicketStatus.BOOKED:
         raise DomainError(_("Only a booked ticket that has not been checked in can be moved."), code="not_booked")
+    old_start = locked.session_start.astimezone(office_selectors.office_zone(office)).time()
+    if (locked.local_date, old_start) == (local_date, start_time):
+        raise DomainError(_("Your ticket is already for that session. Choose another session or date."), code="same")
+    _ensure_counters(group, local_date, start_time)
+    list(
+        SessionCounter.objects.select_for_update()
+        .filter(
+            Q(group=group, local_date=local_date, session_start=start_time)
+            | Q(group=group, local_date=locked.local_date, session_start=old_start)
+        )
+        .order_by("pk")
+    )
+    # Take the new place first; only then give back the old one.
+    if not _take_place(group, local_date, start_time, field="online_used", limit=limit):
+        raise _full_error(office, service, local_date)
     _release_place(group.pk, locked.local_date, old_start, field="online_used")
     before = f"{locked.code} {locked.local_date} {old_start:%H:%M}"
     if local_date != locked.local_date:
@@ -320,7 +337,15 @@ def reschedule_ticket(*, actor, ticket: Ticket, local_date: dt.date, session_sta
         other = _active_booking(actor, ticket.service, local_date)
         if other is not None:
             raise _already_booked(other)
-    return _reschedule(actor=actor, ticket=ticket, local_date=local_date, start_time=start_time)
+    try:
+        return _reschedule(actor=actor, ticket=ticket, local_date=local_date, start_time=start_time)
+    except IntegrityError as exc:
+        if not _is_one_booking_violation(exc):
+            raise
+        other = _active_booking(actor, ticket.service, local_date)
+        if other is None:  # pragma: no cover - the racing booking was cancelled meanwhile
+            raise DomainError(_("Your booking could not be saved. Please try again."), code="retry") from exc
+        raise _already_booked(other) from exc
 
 
 def _walkin_session(office: Office) -> Session | None:

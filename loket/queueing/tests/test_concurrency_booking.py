@@ -129,3 +129,34 @@ def test_mixed_bookings_cancels_and_walkins_keep_numbers_unique():
     booked = Ticket.objects.filter(local_date=day, kind=TicketKind.ONLINE, status=TicketStatus.BOOKED).count()
     counter = SessionCounter.objects.get(group=group, local_date=day, session_start=start)
     assert counter.online_used == booked <= QUOTA
+
+
+def test_swapping_reschedules_and_cancels_race_without_deadlock_or_lost_places():
+    office, service, group = make_queue(online=QUOTA, every_day=True)
+    day, first = tomorrow_session(office)
+    second = sessions_on(office, day)[1].start.time()
+    citizens = [CitizenFactory() for _ in range(8)]
+    tickets = [
+        services.book_ticket(
+            actor=c, office=office, service=service, local_date=day, session_start=first if i % 2 else second
+        )
+        for i, c in enumerate(citizens)
+    ]
+
+    def work(i):
+        ticket = tickets[i % 8]
+        if i >= 8:  # a cancel racing the same ticket's reschedule
+            return services.cancel_ticket(actor=ticket.citizen, ticket=ticket)
+        target = second if i % 2 else first
+        return services.reschedule_ticket(actor=ticket.citizen, ticket=ticket, local_date=day, session_start=target)
+
+    results = race(16, work)
+    assert not [r for r in results if not isinstance(r, Ticket | DomainError)]
+    for start in (first, second):
+        booked = Ticket.objects.filter(local_date=day, status=TicketStatus.BOOKED, session_start__time=start).count()
+        assert SessionCounter.objects.get(group=group, local_date=day, session_start=start).online_used == booked
+    assert (
+        Ticket.objects.filter(status=TicketStatus.CANCELLED).count()
+        + Ticket.objects.filter(status=TicketStatus.BOOKED).count()
+        == 8
+    )
