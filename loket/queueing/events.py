@@ -25,7 +25,8 @@ BOOKED = "booked"
 CANCELLED = "cancelled"
 RESCHEDULED = "rescheduled"
 WALKIN_ISSUED = "walkin_issued"
-EVENTS = frozenset({BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED})
+CHECKED_IN = "checked_in"
+EVENTS = frozenset({BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED, CHECKED_IN})
 
 Handler = Callable[[str, int], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)

@@ -16,6 +16,7 @@ is returned. Double submit policy: the second submit is *refused* with ``Already
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -420,4 +421,72 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
         data={"service": service.code, "priority": priority},
     )
     events.emit(events.WALKIN_ISSUED, ticket)
+    return ticket
+
+
+_CODE = re.compile(r"^([A-Z]{1,3})-?0*(\d{1,6})$")
+
+
+def _find_ticket_for_check_in(office: Office, code_or_token: str, today: dt.date) -> Ticket | None:
+    text = (code_or_token or "").strip()
+    by_token = Ticket.objects.filter(office=office, token=text).first() if text else None
+    if by_token is not None:
+        return by_token
+    match = _CODE.match(text.upper().replace(" ", ""))
+    if not match:
+        return None
+    letter, number = match.group(1), int(match.group(2))
+    return Ticket.objects.filter(
+        office=office, local_date=today, group__letter=letter, number=number, kind=TicketKind.ONLINE
+    ).first()
+
+
+@transaction.atomic
+def check_in_ticket(*, actor, office: Office, code_or_token: str) -> Ticket:
+    """Check in a booked ticket at ``office`` by its QR token or its typed code (``A-012``, ``a12``).
+
+    Allowed on the ticket's local date until its session ends (petugas loket or office admin);
+    the ticket then waits in the queue. Late-arrival rules set per office are not built yet.
+    """
+    if actor is None or not getattr(actor, "is_officer", False) or not actor.has_office_role(office, WALKIN_ROLES):
+        raise NotAllowed(_("Only a counter officer of this office can check tickets in."))
+    now = clock.now()
+    today = office_selectors.local_today(office, now)
+    found = _find_ticket_for_check_in(office, code_or_token, today)
+    if found is None:
+        raise DomainError(
+            _("No ticket %(code)s for today at this office. Check the number on the ticket.")
+            % {"code": (code_or_token or "").strip()[:12]},
+            code="not_found",
+        )
+    ticket = Ticket.objects.select_for_update().get(pk=found.pk)
+    if ticket.local_date != today:
+        raise DomainError(
+            _("Ticket %(code)s is for %(date)s, not today.")
+            % {"code": ticket.code, "date": _date_text(ticket.local_date)},
+            code="other_day",
+        )
+    if ticket.status != TicketStatus.BOOKED:
+        raise DomainError(
+            _("Ticket %(code)s cannot be checked in: its status is %(status)s.")
+            % {"code": ticket.code, "status": ticket.get_status_display()},
+            code="not_booked",
+        )
+    if now >= ticket.session_end:
+        raise DomainError(
+            _("The session of ticket %(code)s has ended. Please book again or take a walk-in ticket.")
+            % {"code": ticket.code},
+            code="late",
+        )
+    ticket.status, ticket.checked_in_at = TicketStatus.CHECKED_IN, now
+    ticket.save(update_fields=["status", "checked_in_at"])
+    record(
+        actor=actor,
+        action="queueing.ticket.check_in",
+        obj=ticket,
+        from_state=TicketStatus.BOOKED,
+        to_state=TicketStatus.CHECKED_IN,
+        office_id=office.pk,
+    )
+    events.emit(events.CHECKED_IN, ticket)
     return ticket
