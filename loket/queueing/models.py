@@ -55,6 +55,10 @@ class Quota(models.Model):
     Which row applies to a session (most specific first): a row for that local ``date``, then a row
     for its ``weekday``, then a default row (neither). Within each, a row for that ``session_start``
     beats one for any session (``session_start`` empty). No matching row means no places.
+
+    Both limits count per session: a row without ``session_start`` gives each session of the day
+    its own ``online_limit`` and ``walkin_limit``. An office with one session a day (Disdukcapil
+    Kota Tegal: 20 online, 40 walk-in) sets one row; with two sessions, one row per session.
     """
 
     group = models.ForeignKey(ServiceGroup, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("group"))
