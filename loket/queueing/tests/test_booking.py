@@ -47,12 +47,16 @@ def book(citizen, office, service, day=WEDNESDAY, start=MORNING):
 def test_booking_gets_a_numbered_ticket_for_the_session(queue, citizen, django_capture_on_commit_callbacks):
     office, service, group = queue
     seen = []
-    events.subscribe(events.BOOKED, lambda name, ticket_id: seen.append((name, ticket_id)))
+
+    def handler(name, ticket_id):
+        seen.append((name, ticket_id))
+
+    events.subscribe(events.BOOKED, handler)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             ticket = book(citizen, office, service)
     finally:
-        events._handlers[events.BOOKED].clear()
+        events.unsubscribe(events.BOOKED, handler)
     assert ticket.code == "A-001"
     assert ticket.number == 1
     assert ticket.status == TicketStatus.BOOKED
@@ -293,12 +297,16 @@ def test_cancel_returns_the_place_to_the_quota(citizen, django_capture_on_commit
     office, service, _group = make_queue(online=1)
     ticket = book(citizen, office, service)
     seen = []
-    events.subscribe(events.CANCELLED, lambda name, ticket_id: seen.append(ticket_id))
+
+    def handler(name, ticket_id):
+        seen.append(ticket_id)
+
+    events.subscribe(events.CANCELLED, handler)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             cancelled = services.cancel_ticket(actor=citizen, ticket=ticket, reason="berhalangan")
     finally:
-        events._handlers[events.CANCELLED].clear()
+        events.unsubscribe(events.CANCELLED, handler)
     assert cancelled.status == TicketStatus.CANCELLED
     assert cancelled.cancelled_at is not None
     assert seen == [ticket.pk]
