@@ -26,7 +26,14 @@ CANCELLED = "cancelled"
 RESCHEDULED = "rescheduled"
 WALKIN_ISSUED = "walkin_issued"
 CHECKED_IN = "checked_in"
-EVENTS = frozenset({BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED, CHECKED_IN})
+CALLED = "called"  # also on each recall
+SERVING = "serving"
+NO_SHOW = "no_show"
+TRANSFERRED = "transferred"
+FINISHED = "finished"
+EVENTS = frozenset(
+    {BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED, CHECKED_IN, CALLED, SERVING, NO_SHOW, TRANSFERRED, FINISHED}
+)
 
 Handler = Callable[[str, int], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)

@@ -19,7 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from loket.catalog.models import Service
-from loket.offices.models import Day, Office
+from loket.offices.models import Counter, Day, Office
 
 
 def new_token() -> str:
@@ -185,6 +185,26 @@ class Ticket(models.Model):
     serving_at = models.DateTimeField(_("service started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    counter = models.ForeignKey(
+        Counter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("counter"),
+        help_text=_("The counter that called the ticket last."),
+    )
+    assigned_counter = models.ForeignKey(
+        Counter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transferred to counter"),
+        help_text=_("Only this counter may call the ticket (set by a transfer)."),
+    )
+    transferred_at = models.DateTimeField(_("transferred at"), null=True, blank=True)
+    recall_count = models.PositiveSmallIntegerField(_("recalls"), default=0)
 
     class Meta:
         verbose_name = _("ticket")
@@ -217,3 +237,31 @@ class Ticket(models.Model):
 def format_code(letter: str, number: int) -> str:
     """``A-012``: the group letter and the number, at least three digits."""
     return f"{letter}-{number:03d}"
+
+
+class CounterShift(models.Model):
+    """A counter (loket) opened by a petugas for some service groups, until it is closed.
+
+    At most one open shift per counter (partial unique constraint on ``closed_at IS NULL``).
+    """
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("counter"))
+    officer = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="counter_shifts", verbose_name=_("officer")
+    )
+    groups = models.ManyToManyField(ServiceGroup, related_name="shifts", verbose_name=_("service groups"))
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("counter shift")
+        verbose_name_plural = _("counter shifts")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter"], condition=models.Q(closed_at__isnull=True), name="queue_one_open_shift_per_counter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counter} {self.opened_at:%Y-%m-%d %H:%M}"

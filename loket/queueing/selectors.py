@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Greatest
 
 from loket.catalog.models import Service
 from loket.catalog.selectors import services_offered_at
@@ -14,7 +15,7 @@ from loket.core import clock
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.offices.selectors import Session
-from loket.queueing.models import Quota, ServiceGroup, SessionCounter, Ticket
+from loket.queueing.models import CounterShift, Quota, ServiceGroup, SessionCounter, Ticket
 
 DEFAULT_HORIZON_DAYS = 14
 
@@ -159,3 +160,48 @@ def tickets_for(actor) -> QuerySet[Ticket]:
         return base.order_by("-local_date", "group", "number")
     office_ids = [r.office_id for r in roles if r.office_id]
     return base.filter(office_id__in=office_ids).order_by("-local_date", "group", "number")
+
+
+# --- Counters (see loket/queueing/counters.py for the calling order) ---
+
+WAITING_STATUSES = ("checked_in", "waiting")
+
+
+def open_shift(counter) -> CounterShift | None:
+    """The open shift of ``counter`` (None: the counter is closed)."""
+    return CounterShift.objects.filter(counter=counter, closed_at__isnull=True).select_related("counter").first()
+
+
+def callable_tickets(shift: CounterShift, instant: dt.datetime) -> QuerySet[Ticket]:
+    """Tickets ``shift``'s counter may call at ``instant``: today's (office-local) waiting tickets of
+    its groups (checked-in bookings and walk-ins) whose session has started, not transferred to
+    another counter. Annotated with ``ready_at``: the later of session start and check-in (a walk-in
+    is checked in when issued). Unordered; ``counters.call_next`` applies the order."""
+    office = shift.counter.office
+    today = office_selectors.local_today(office, instant)
+    return (
+        Ticket.objects.filter(
+            office=office,
+            local_date=today,
+            status__in=WAITING_STATUSES,
+            group__in=shift.groups.all(),
+        )
+        .filter(session_start__lte=instant)
+        .filter(Q(assigned_counter__isnull=True) | Q(assigned_counter=shift.counter))
+        .annotate(ready_at=Greatest("session_start", "checked_in_at"))
+    )
+
+
+def called_at_counter(counter) -> Ticket | None:
+    """The ticket currently called or being served at ``counter``."""
+    return Ticket.objects.filter(counter=counter, status__in=("called", "serving")).order_by("-called_at").first()
+
+
+def now_serving(office: Office) -> list[Ticket]:
+    """Per counter of ``office`` the ticket it called last today (called or being served)."""
+    today = office_selectors.local_today(office)
+    return list(
+        Ticket.objects.filter(office=office, local_date=today, status__in=("called", "serving"))
+        .select_related("counter")
+        .order_by("counter__number")
+    )
