@@ -181,7 +181,7 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
 
 
 def _locked(ticket: Ticket, allowed: tuple[str, ...], message: str) -> Ticket:
-    locked = Ticket.objects.select_for_update().select_related("counter").get(pk=ticket.pk)
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status not in allowed:
         raise DomainError(message % {"code": locked.code, "status": locked.get_status_display()}, code="bad_status")
     return locked
