@@ -11,7 +11,7 @@ from loket.audit.models import AuditEntry
 from loket.catalog.factories import ServiceFactory
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, events, services
+from loket.queueing import counters, events, selectors, services
 from loket.queueing.factories import QuotaFactory, ServiceGroupFactory
 from loket.queueing.models import CounterShift, TicketStatus
 from loket.queueing.tests.conftest import make_queue
@@ -311,3 +311,38 @@ def test_transfer_needs_a_target_of_this_office(queue, desk, petugas, freeze):
     with pytest.raises(DomainError) as err:
         counters.transfer(actor=petugas, ticket=called, to_counter=CounterFactory())
     assert err.value.code == "other_office"
+
+
+def test_priority_only_queue_is_served_without_waiting_for_others(queue, desk, petugas, freeze):
+    office, service, group = queue
+    counter, _ = desk
+    p = [walkin(office, service, petugas, freeze, 8, i, priority=True) for i in range(3)]
+    counters.open_counter(actor=petugas, counter=counter, groups=[group])
+    assert serve_all(petugas, counter, freeze, wib(WEDNESDAY, 8, 30)) == [t.code for t in p]
+
+
+def test_booking_not_checked_in_is_never_called(queue, desk, petugas, freeze):
+    office, service, group = queue
+    counter, _ = desk
+    absent = book(office, service, 8, freeze)
+    counters.open_counter(actor=petugas, counter=counter, groups=[group])
+    assert serve_all(petugas, counter, freeze, wib(WEDNESDAY, 9, 0)) == []
+    absent.refresh_from_db()
+    assert absent.status == TicketStatus.BOOKED
+
+
+def test_now_serving_lists_each_counters_ticket(queue, desk, petugas, freeze):
+    office, service, group = queue
+    counter, _ = desk
+    counter2 = CounterFactory(office=office, number=2)
+    first = walkin(office, service, petugas, freeze, 8, 0)
+    second = walkin(office, service, petugas, freeze, 8, 1)
+    counters.open_counter(actor=petugas, counter=counter, groups=[group])
+    counters.open_counter(actor=petugas, counter=counter2, groups=[group])
+    freeze(wib(WEDNESDAY, 8, 10))
+    counters.call_next(actor=petugas, counter=counter)
+    counters.start_serving(actor=petugas, ticket=counters.call_next(actor=petugas, counter=counter2))
+    shown = [(t.counter.number, t.code, t.status) for t in selectors.now_serving(office)]
+    assert shown == [(1, first.code, TicketStatus.CALLED), (2, second.code, TicketStatus.SERVING)]
+    assert selectors.called_at_counter(counter2).pk == second.pk
+    assert selectors.open_shift(counter).counter == counter
