@@ -177,3 +177,23 @@ class OfficerRole(models.Model):
     def __str__(self) -> str:
         where = self.office or self.region or _("all offices")
         return f"{self.user} – {self.get_role_display()} @ {where}"
+
+
+class ApiToken(models.Model):
+    """A bearer token of the JSON API (mobile app). Only the SHA-256 hash of the key is stored;
+    the key itself is shown once, when issued (``loket.accounts.tokens.issue_token``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.name or self.pk}"
