@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from loket.accounts import tokens
@@ -62,17 +62,17 @@ def issue_token(request: HttpRequest, payload: TokenIn):
     if getattr(request, "axes_locked_out", False):
         # Answer in JSON ourselves; the axes middleware would otherwise replace it with its HTML page.
         request.axes_locked_out = False
-        return 429, {"detail": str(tokens.MSG_LOCKED)}
+        return Status(429, {"detail": str(tokens.MSG_LOCKED)})
     if user is None or not user.is_active or not user.is_citizen:
-        return 401, {"detail": str(tokens.MSG_BAD_CREDENTIALS)}
+        return Status(401, {"detail": str(tokens.MSG_BAD_CREDENTIALS)})
     token, key = tokens.issue_token(actor=user, name=payload.name)
-    return 201, {"token": key, "expires_at": token.expires_at.isoformat()}
+    return Status(201, {"token": key, "expires_at": token.expires_at.isoformat()})
 
 
 @auth_router.delete("/token", response={204: None}, auth=tokens.BearerAuth(), summary="Log out: revoke this token")
 def revoke_token(request: HttpRequest):
     tokens.revoke_token(actor=request.user, token=request.api_token)
-    return 204, None
+    return Status(204, None)
 
 
 api.add_router("/auth", auth_router)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from loket.accounts.tokens import MSG_NO_ROOM, MSG_NOT_FOUND, BearerAuth
@@ -156,7 +156,7 @@ def earliest(request: HttpRequest, slug: str, service_slug: str):
     return {"slot": _slot(slot), "detail": ""}
 
 
-def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> tuple[int, dict]:
+def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> Status:
     body = {"detail": str(exc.message), "code": exc.code, "next_date": None, "alternatives": [], "ticket": None}
     if isinstance(exc, AlreadyBooked):
         body["ticket"] = ticket_out(exc.ticket)
@@ -171,7 +171,7 @@ def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> tup
             }
             for a in selectors.alternatives(office, service, local_date)
         ]
-    return 409, body
+    return Status(409, body)
 
 
 def _own_ticket(request: HttpRequest, token: str) -> Ticket:
@@ -194,7 +194,7 @@ def book(request: HttpRequest, payload: BookIn):
         )
     except (AlreadyBooked, NoPlaceLeft) as exc:
         return _conflict(exc, office, service, payload.date)
-    return 201, ticket_out(ticket)
+    return Status(201, ticket_out(ticket))
 
 
 @tickets_router.get("", response=list[TicketOut], summary="My tickets", auth=AUTH)

@@ -7,6 +7,9 @@ import pytest
 
 from loket.accounts.factories import CitizenFactory
 from loket.accounts.tokens import issue_token
+from loket.offices.factories import OfficeFactory, add_rules
+from loket.offices.models import Day
+from loket.queueing.factories import QuotaFactory, ServiceGroupFactory
 from loket.queueing.models import Ticket, TicketStatus
 from loket.queueing.tests.conftest import make_queue
 
@@ -97,6 +100,17 @@ def test_full_day_is_409_with_next_date_and_other_offices(client):
     assert body["next_date"] == "2026-09-08"
     assert "penuh" in body["detail"].lower() or "terisi" in body["detail"].lower() or "habis" in body["detail"].lower()
     assert body["alternatives"] == []
+
+
+def test_full_day_suggests_another_office_of_the_same_kecamatan_with_room(client):
+    office, service, _group = make_queue(online=1)
+    other = OfficeFactory(name="Kantor Kecamatan Sebelah")
+    add_rules(other, [Day.WEDNESDAY], "08:00", "12:00")
+    QuotaFactory(group=ServiceGroupFactory(office=other, letter="A", services=[service]), online_limit=4)
+    assert _book(client, _auth(CitizenFactory()), office, service).status_code == 201
+    response = _book(client, _auth(CitizenFactory()), office, service)
+    assert response.status_code == 409
+    assert [(a["office"], a["online_remaining"]) for a in response.json()["alternatives"]] == [(other.slug, 4)]
 
 
 def test_double_booking_is_409_and_names_the_existing_ticket(client):
