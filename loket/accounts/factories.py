@@ -5,6 +5,7 @@
     OfficerFactory()                                # an officer without any role
     OfficerFactory(petugas=True, office=office)     # petugas loket at ``office`` (a new office if omitted)
     OfficerFactory(verifikator=True, office=office)
+    OfficerFactory(kiosk=True, office=office)       # the kiosk device account of ``office``
     OfficerFactory(signer=True, office=office, signer_title="Lurah Sawah")
     OfficerFactory(office_admin=True, office=office)
     OfficerFactory(city_admin=True, region=kota)    # kota: a kabupaten/kota Region (Kota Tangerang Selatan if omitted)
@@ -92,6 +93,7 @@ class OfficerFactory(factory.django.DjangoModelFactory):
         signer_title = "Lurah"
         password_raw = None
         petugas = factory.Trait(petugas_role=_role(Role.PETUGAS_LOKET, office=factory.LazyAttribute(_office_for)))
+        kiosk = factory.Trait(kiosk_role=_role(Role.KIOSK, office=factory.LazyAttribute(_office_for)))
         verifikator = factory.Trait(verifikator_role=_role(Role.VERIFIKATOR, office=factory.LazyAttribute(_office_for)))
         signer = factory.Trait(
             signer_role=_role(

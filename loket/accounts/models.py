@@ -126,12 +126,14 @@ class Role(models.TextChoices):
     PETUGAS_LOKET = "petugas_loket", _("Counter officer (petugas loket)")
     VERIFIKATOR = "verifikator", _("Verifier (verifikator)")
     PENANDATANGAN = "penandatangan", _("Signer (penandatangan)")
+    # A device account: the touch-screen kiosk of an office that hands out walk-in tickets.
+    KIOSK = "kiosk", _("Queue kiosk (device)")
     OFFICE_ADMIN = "office_admin", _("Office admin")
     CITY_ADMIN = "city_admin", _("City admin")
     SYSTEM_ADMIN = "system_admin", _("System admin")
 
 
-OFFICE_SCOPED_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN, Role.OFFICE_ADMIN)
+OFFICE_SCOPED_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN, Role.KIOSK, Role.OFFICE_ADMIN)
 
 
 class OfficerRole(models.Model):

@@ -8,7 +8,7 @@ from loket.accounts.models import OfficerRole, Role, User, UserKind
 from loket.offices.models import Office
 
 # Roles each administrator may hand out (at an office they administer).
-BASIC_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN)
+BASIC_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN, Role.KIOSK)
 CITY_GRANTABLE = (*BASIC_ROLES, Role.OFFICE_ADMIN)
 SYSTEM_GRANTABLE = tuple(Role)
 

@@ -8,10 +8,14 @@ Which ticket ``call_next`` calls
 --------------------------------
 Candidates (``selectors.callable_tickets``): tickets of today (the office's local date) in one of
 the groups the counter was opened for, status *checked in* (bookings) or *waiting* (walk-ins),
-whose session has started, and not transferred to another counter. Each has a **ready time**: the
-later of its session start and its check-in (a walk-in is checked in when issued). So bookings
-that arrived early all become ready at their session start and keep their number order, and a late
-booking or a walk-in queues by arrival — one line, first ready, first called.
+whose session has started, and not transferred to another counter. Each has a **ready time**
+(``ready_at``, set at check-in): a booking that arrives before its session starts, or within the
+office's grace (``QueueSettings.late_grace_minutes``), is ready at its session start and keeps its
+number order; a later booking waits from its arrival (or is refused, if the office says so); a
+walk-in is ready when issued (or at the start of the session it was issued for). One line, first
+ready, first called.
+
+Each call and recall is also written as a ``Call`` row: the display board shows and speaks those.
 
 Order, first match wins:
 
@@ -45,7 +49,7 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
 from loket.queueing import events
-from loket.queueing.models import CounterShift, DayCounter, ServiceGroup, Ticket, TicketStatus, format_code
+from loket.queueing.models import Call, CounterShift, DayCounter, ServiceGroup, Ticket, TicketStatus, format_code
 from loket.queueing.selectors import (
     WAITING_STATUSES,
     callable_tickets,
@@ -53,6 +57,8 @@ from loket.queueing.selectors import (
     group_for,
     is_offered,
     open_shift,
+    queue_settings,
+    waiting_line,
 )
 
 COUNTER_ROLES = ("petugas_loket", "office_admin")
@@ -167,6 +173,7 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
             )
             if taken:
                 ticket.refresh_from_db()
+                Call.objects.create(office=counter.office, ticket=ticket, counter=counter, code=ticket.code, at=now)
                 record(
                     actor=actor,
                     action="queueing.ticket.call",
@@ -176,8 +183,23 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
                     data={"counter": counter.number},
                 )
                 events.emit(events.CALLED, ticket)
+                _announce_turn_near(ticket, now)
                 return ticket
     return None
+
+
+def _announce_turn_near(called: Ticket, now) -> None:
+    """After a call, tell the waiting tickets of the same group that are now at most
+    ``turn_near_ahead`` places from the counter — each ticket once (conditional update)."""
+    ahead = queue_settings(called.office).turn_near_ahead
+    near = [t.pk for t in waiting_line(called.office, called.group, now)[:ahead] if t.near_notified_at is None]
+    # SKIP LOCKED: a ticket another counter is calling right now is left alone (never waited for,
+    # so two counters cannot deadlock); if it is still waiting, the next call announces it.
+    free = Ticket.objects.select_for_update(skip_locked=True).filter(pk__in=near, near_notified_at__isnull=True)
+    for ticket in free:
+        ticket.near_notified_at = now
+        ticket.save(update_fields=["near_notified_at"])
+        events.emit(events.TURN_NEAR, ticket)
 
 
 def _locked(ticket: Ticket, allowed: tuple[str, ...], message: str) -> Ticket:
@@ -194,6 +216,9 @@ def recall(*, actor, ticket: Ticket) -> Ticket:
     locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
     locked.recall_count += 1
     locked.save(update_fields=["recall_count"])
+    Call.objects.create(
+        office=locked.office, ticket=locked, counter=locked.counter, code=locked.code, at=clock.now(), is_recall=True
+    )
     record(
         actor=actor,
         action="queueing.ticket.recall",

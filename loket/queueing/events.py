@@ -2,7 +2,10 @@
 
 Services call ``emit(name, ticket)`` inside their transaction; handlers run only after the
 transaction commits (``transaction.on_commit``), so a rolled-back booking announces nothing.
-Notifications (SMS, WhatsApp, e-mail) plug in later with ``subscribe``:
+Which service emits what: ``booked``/``cancelled``/``rescheduled``/``walkin_issued``/``checked_in``
+(``services``), ``reminder_due`` and ``no_show`` of a missed booking (``services`` housekeeping),
+``called`` (also on recall), ``turn_near``, ``serving``, ``no_show``, ``transferred``, ``finished``
+(``counters``). Notifications (SMS, WhatsApp, e-mail) plug in with ``subscribe``:
 
     from loket.queueing import events
     events.subscribe(events.BOOKED, lambda event, ticket_id: ...)
@@ -26,13 +29,28 @@ CANCELLED = "cancelled"
 RESCHEDULED = "rescheduled"
 WALKIN_ISSUED = "walkin_issued"
 CHECKED_IN = "checked_in"
+REMINDER_DUE = "reminder_due"  # the day before a booking (services.send_due_reminders)
+TURN_NEAR = "turn_near"  # a waiting ticket has QueueSettings.turn_near_ahead or fewer before it
 CALLED = "called"  # also on each recall
 SERVING = "serving"
 NO_SHOW = "no_show"
 TRANSFERRED = "transferred"
 FINISHED = "finished"
 EVENTS = frozenset(
-    {BOOKED, CANCELLED, RESCHEDULED, WALKIN_ISSUED, CHECKED_IN, CALLED, SERVING, NO_SHOW, TRANSFERRED, FINISHED}
+    {
+        BOOKED,
+        CANCELLED,
+        RESCHEDULED,
+        WALKIN_ISSUED,
+        CHECKED_IN,
+        REMINDER_DUE,
+        TURN_NEAR,
+        CALLED,
+        SERVING,
+        NO_SHOW,
+        TRANSFERRED,
+        FINISHED,
+    }
 )
 
 Handler = Callable[[str, int], None]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,12 @@ class ServiceGroup(models.Model):
     letter = models.CharField(_("letter"), max_length=3, help_text=_("Prefix of the ticket numbers, e.g. 'A'."))
     name = models.CharField(_("name"), max_length=100)
     services = models.ManyToManyField(Service, related_name="queue_groups", verbose_name=_("services"))
+    avg_service_minutes = models.PositiveSmallIntegerField(
+        _("minutes per visitor"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text=_("Typical time at the counter; used for waiting-time estimates until enough visits are recorded."),
+    )
 
     class Meta:
         verbose_name = _("service group")
@@ -181,6 +188,12 @@ class Ticket(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, db_index=True)
     created_at = models.DateTimeField(_("issued at"))
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    ready_at = models.DateTimeField(
+        _("waiting since"),
+        null=True,
+        blank=True,
+        help_text=_("Where the ticket stands in the line: its session start, or its arrival when it came late."),
+    )
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     serving_at = models.DateTimeField(_("service started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -205,6 +218,8 @@ class Ticket(models.Model):
     )
     transferred_at = models.DateTimeField(_("transferred at"), null=True, blank=True)
     recall_count = models.PositiveSmallIntegerField(_("recalls"), default=0)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    near_notified_at = models.DateTimeField(_("'turn near' sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -265,3 +280,70 @@ class CounterShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class Call(models.Model):
+    """One announcement of a ticket at a counter: a call or a recall. The display board shows and
+    speaks these in order of ``id``."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls", verbose_name=_("ticket"))
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="+", verbose_name=_("counter"))
+    code = models.CharField(_("ticket number"), max_length=12)
+    at = models.DateTimeField(_("called at"))
+    is_recall = models.BooleanField(_("recall"), default=False)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["office", "-id"], name="queue_call_office_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.code} -> {self.counter_id} {self.at:%H:%M:%S}"
+
+
+class LatePolicy(models.TextChoices):
+    QUEUE_AT_ARRIVAL = "queue_at_arrival", _("Late bookings wait from their arrival, like walk-ins")
+    REFUSE = "refuse", _("Late bookings lapse: the visitor takes a walk-in ticket")
+
+
+class QueueSettings(models.Model):
+    """An office's own queue rules. An office without a row uses the defaults below."""
+
+    office = models.OneToOneField(
+        Office, on_delete=models.CASCADE, related_name="queue_settings", verbose_name=_("office")
+    )
+    late_grace_minutes = models.PositiveSmallIntegerField(
+        _("grace for late bookings (minutes)"),
+        default=15,
+        validators=[MaxValueValidator(600)],
+        help_text=_("A booking checked in up to this long after its session starts keeps its place in the line."),
+    )
+    late_policy = models.CharField(
+        _("later than that"), max_length=20, choices=LatePolicy.choices, default=LatePolicy.QUEUE_AT_ARRIVAL
+    )
+    noshow_limit = models.PositiveSmallIntegerField(
+        _("no-shows before online booking is suspended"),
+        default=3,
+        validators=[MaxValueValidator(50)],
+        help_text=_("Missed bookings within the window below; 0 never suspends."),
+    )
+    noshow_window_days = models.PositiveSmallIntegerField(
+        _("no-show window (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    noshow_block_days = models.PositiveSmallIntegerField(
+        _("suspension (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    turn_near_ahead = models.PositiveSmallIntegerField(
+        _("'your turn is near' at this many tickets ahead"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+
+    class Meta:
+        verbose_name = _("queue settings")
+        verbose_name_plural = _("queue settings")
+
+    def __str__(self) -> str:
+        return f"{self.office}"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Greatest
 
 from loket.catalog.models import Service
 from loket.catalog.selectors import services_offered_at
@@ -15,7 +14,17 @@ from loket.core import clock
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.offices.selectors import Session
-from loket.queueing.models import CounterShift, Quota, ServiceGroup, SessionCounter, Ticket
+from loket.queueing.models import (
+    Call,
+    CounterShift,
+    QueueSettings,
+    Quota,
+    ServiceGroup,
+    SessionCounter,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+)
 
 DEFAULT_HORIZON_DAYS = 14
 
@@ -175,8 +184,8 @@ def open_shift(counter) -> CounterShift | None:
 def callable_tickets(shift: CounterShift, instant: dt.datetime) -> QuerySet[Ticket]:
     """Tickets ``shift``'s counter may call at ``instant``: today's (office-local) waiting tickets of
     its groups (checked-in bookings and walk-ins) whose session has started, not transferred to
-    another counter. Annotated with ``ready_at``: the later of session start and check-in (a walk-in
-    is checked in when issued). Unordered; ``counters.call_next`` applies the order."""
+    another counter. Each carries ``ready_at``, set at check-in (see ``services.check_in_ticket``).
+    Unordered; ``counters.call_next`` applies the order."""
     office = shift.counter.office
     today = office_selectors.local_today(office, instant)
     return (
@@ -188,7 +197,6 @@ def callable_tickets(shift: CounterShift, instant: dt.datetime) -> QuerySet[Tick
         )
         .filter(session_start__lte=instant)
         .filter(Q(assigned_counter__isnull=True) | Q(assigned_counter=shift.counter))
-        .annotate(ready_at=Greatest("session_start", "checked_in_at"))
     )
 
 
@@ -205,3 +213,156 @@ def now_serving(office: Office) -> list[Ticket]:
         .select_related("counter")
         .order_by("counter__number")
     )
+
+
+# --- Office rules ---
+
+
+def queue_settings(office: Office) -> QueueSettings:
+    """The office's queue rules; the defaults (an unsaved row) when it has set none."""
+    found = QueueSettings.objects.filter(office=office).first()
+    return found if found is not None else QueueSettings(office=office)
+
+
+def booking_suspended_until(citizen, office: Office, instant: dt.datetime) -> dt.date | None:
+    """The office-local date until which ``citizen`` may not book online at ``office`` because of
+    missed bookings (no-shows), or None. Rule (``QueueSettings``): ``noshow_limit`` no-shows within
+    ``noshow_window_days`` suspend online booking for ``noshow_block_days`` after the last one."""
+    rules = queue_settings(office)
+    if not rules.noshow_limit:
+        return None
+    since = instant - dt.timedelta(days=rules.noshow_window_days)
+    missed = list(
+        Ticket.objects.filter(
+            citizen=citizen, office=office, kind=TicketKind.ONLINE, status=TicketStatus.NO_SHOW, finished_at__gte=since
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)[: rules.noshow_limit]
+    )
+    if len(missed) < rules.noshow_limit:
+        return None
+    until = office_selectors.local_today(office, missed[0]) + dt.timedelta(days=rules.noshow_block_days)
+    return until if until > office_selectors.local_today(office, instant) else None
+
+
+# --- Waiting line, estimates, live status ---
+
+WAITING_OR_BOOKED = ("booked", "checked_in", "waiting")
+HISTORY_SIZE = 30
+HISTORY_MINIMUM = 5
+
+
+def service_minutes(group: ServiceGroup) -> float:
+    """Minutes a visitor of ``group`` spends at the counter: the mean of the last ``HISTORY_SIZE``
+    finished visits once ``HISTORY_MINIMUM`` exist, else the group's configured value."""
+    rows = list(
+        Ticket.objects.filter(group=group, status=TicketStatus.DONE, serving_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("serving_at", "finished_at")[:HISTORY_SIZE]
+    )
+    if len(rows) < HISTORY_MINIMUM:
+        return float(group.avg_service_minutes)
+    total = sum((end - start).total_seconds() for start, end in rows)
+    return max(total / len(rows) / 60, 0.5)
+
+
+def open_counters_for(group: ServiceGroup) -> int:
+    return CounterShift.objects.filter(closed_at__isnull=True, groups=group).count()
+
+
+def waiting_line(office: Office, group: ServiceGroup, instant: dt.datetime) -> list[Ticket]:
+    """Today's checked-in and walk-in tickets of ``group`` in the order counters call them
+    (transferred first, then priority, then by ready time and number; the priority streak rule of
+    ``counters.call_next`` is left out, so a position is at most a call or two optimistic)."""
+    today = office_selectors.local_today(office, instant)
+    tickets = list(Ticket.objects.filter(office=office, group=group, local_date=today, status__in=WAITING_STATUSES))
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    tickets.sort(
+        key=lambda t: (
+            t.transferred_at is None,
+            t.transferred_at or far,
+            not t.priority,
+            t.ready_at or t.session_start,
+            t.number,
+            t.pk,
+        )
+    )
+    return tickets
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Where a ticket stands: tickets before it and the estimated time it is called (aware)."""
+
+    ahead: int
+    expected_at: dt.datetime | None
+
+
+def _spread(ahead: int, minutes: float, counters: int) -> dt.timedelta:
+    return dt.timedelta(minutes=ahead * minutes / max(counters, 1))
+
+
+def estimate(ticket: Ticket, instant: dt.datetime) -> Estimate:
+    """Estimated time ``ticket`` is called at ``instant``.
+
+    - waiting (checked in or walk-in): its place in ``waiting_line`` times the minutes per visitor,
+      shared by the counters open for the group (at least one), from now or its session start;
+    - booked, not yet here: the active tickets of its group and day numbered before it in the same
+      or an earlier session, from its session start;
+    - called, served, done or cancelled: no estimate (``expected_at`` None)."""
+    group = ticket.group
+    minutes = service_minutes(group)
+    counters = open_counters_for(group)
+    if ticket.status in WAITING_STATUSES:
+        line = waiting_line(ticket.office, group, instant)
+        ahead = next((i for i, t in enumerate(line) if t.pk == ticket.pk), len(line))
+        start = max(instant, ticket.session_start)
+        return Estimate(ahead, start + _spread(ahead, minutes, counters))
+    if ticket.status == TicketStatus.BOOKED:
+        ahead = Ticket.objects.filter(
+            group=group,
+            local_date=ticket.local_date,
+            status__in=WAITING_OR_BOOKED,
+            session_start__lte=ticket.session_start,
+            number__lt=ticket.number,
+        ).count()
+        start = max(instant, ticket.session_start)
+        return Estimate(ahead, start + _spread(ahead, minutes, counters or 1))
+    return Estimate(0, None)
+
+
+@dataclass(frozen=True)
+class GroupStatus:
+    group: ServiceGroup
+    waiting: int
+    booked_not_arrived: int
+    open_counters: int
+    wait_minutes: int
+    now_serving: list[str]
+
+
+def office_queue_status(office: Office, instant: dt.datetime) -> list[GroupStatus]:
+    """Per service group of ``office`` today: people waiting, bookings not here yet, open counters,
+    the estimated wait for someone joining now, and the numbers at the counters."""
+    today = office_selectors.local_today(office, instant)
+    out = []
+    for group in ServiceGroup.objects.filter(office=office).order_by("letter"):
+        tickets = Ticket.objects.filter(office=office, group=group, local_date=today)
+        waiting = tickets.filter(status__in=WAITING_STATUSES).count()
+        booked = tickets.filter(status=TicketStatus.BOOKED).count()
+        serving = list(
+            tickets.filter(status__in=("called", "serving")).order_by("counter__number").values_list("code", flat=True)
+        )
+        counters = open_counters_for(group)
+        wait = _spread(waiting, service_minutes(group), counters).total_seconds() / 60
+        out.append(GroupStatus(group, waiting, booked, counters, round(wait), serving))
+    return out
+
+
+def recent_calls(office: Office, *, after: int = 0, limit: int = 10) -> list[Call]:
+    """The latest calls at ``office`` today (newest first), only those with id > ``after`` if given."""
+    today = office_selectors.local_today(office)
+    zone = office_selectors.office_zone(office)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    calls = Call.objects.filter(office=office, at__gte=start, id__gt=after).select_related("counter")
+    return list(calls.order_by("-id")[:limit])

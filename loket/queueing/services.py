@@ -1,4 +1,5 @@
-"""The verbs of the queue: book, cancel, reschedule, issue a walk-in ticket.
+"""The verbs of the queue: book, cancel, reschedule, issue a walk-in ticket, check in, and the
+housekeeping that runs on a timer (expire missed bookings, reminders).
 
 Each service takes keyword-only arguments including ``actor``, runs in one transaction, checks
 permission, writes an audit row and emits its event (``events.emit``, delivered on commit).
@@ -35,6 +36,7 @@ from loket.queueing.errors import AlreadyBooked, NoPlaceLeft
 from loket.queueing.models import (
     ACTIVE_STATUSES,
     DayCounter,
+    LatePolicy,
     ServiceGroup,
     SessionCounter,
     Ticket,
@@ -42,9 +44,18 @@ from loket.queueing.models import (
     TicketStatus,
     format_code,
 )
-from loket.queueing.selectors import booking_horizon_days, earliest_available, group_for, is_offered, session_limits
+from loket.queueing.selectors import (
+    booking_horizon_days,
+    booking_suspended_until,
+    earliest_available,
+    group_for,
+    is_offered,
+    queue_settings,
+    session_limits,
+)
 
-WALKIN_ROLES = ("petugas_loket", "office_admin")
+# The kiosk (a device account) issues walk-in tickets and checks bookings in by their QR code.
+WALKIN_ROLES = ("petugas_loket", "office_admin", "kiosk")
 ONE_BOOKING_CONSTRAINT = "queue_one_active_booking_per_citizen_service_day"
 
 
@@ -235,6 +246,16 @@ def book_ticket(
     with an Indonesian message saying what to do instead."""
     _require_citizen(actor)
     group = _require_bookable(office, service)
+    suspended = booking_suspended_until(actor, office, clock.now())
+    if suspended is not None:
+        raise DomainError(
+            _(
+                "Online booking at %(office)s is suspended until %(date)s because several of your bookings were "
+                "missed. You can still take a walk-in ticket at the office."
+            )
+            % {"office": office.name, "date": _date_text(suspended)},
+            code="suspended",
+        )
     start_time = _session_start_time(session_start, office)
     existing = _active_booking(actor, service, local_date)
     if existing is not None:
@@ -411,6 +432,7 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
         status=TicketStatus.WAITING,
         created_at=now,
         checked_in_at=now,
+        ready_at=max(now, session.start),
     )
     record(
         actor=actor,
@@ -429,6 +451,8 @@ _CODE = re.compile(r"^([A-Z]{1,3})-?0*(\d{1,6})$")
 
 def _find_ticket_for_check_in(office: Office, code_or_token: str, today: dt.date) -> Ticket | None:
     text = (code_or_token or "").strip()
+    if "/" in text:  # a scanner reads the QR code's whole URL: …/antrean/t/<token>/
+        text = next((part for part in reversed(text.split("?")[0].split("/")) if part), "")
     by_token = Ticket.objects.filter(office=office, token=text).first() if text else None
     if by_token is not None:
         return by_token
@@ -441,12 +465,33 @@ def _find_ticket_for_check_in(office: Office, code_or_token: str, today: dt.date
     ).first()
 
 
-@transaction.atomic
-def check_in_ticket(*, actor, office: Office, code_or_token: str) -> Ticket:
-    """Check in a booked ticket at ``office`` by its QR token or its typed code (``A-012``, ``a12``).
+def _ready_time(ticket: Ticket, now: dt.datetime) -> dt.datetime:
+    """Where a booking checked in at ``now`` joins the line (the office's late rule, ``QueueSettings``):
+    early or within the grace it keeps its place (its session start); later, it waits from its
+    arrival like a walk-in, or — if the office refuses late bookings — it is turned away."""
+    rules = queue_settings(ticket.office)
+    if now <= ticket.session_start + dt.timedelta(minutes=rules.late_grace_minutes):
+        return ticket.session_start
+    if rules.late_policy == LatePolicy.REFUSE:
+        raise DomainError(
+            _(
+                "Ticket %(code)s has lapsed: it is more than %(minutes)s minutes after the start of its session. "
+                "Please take a walk-in ticket."
+            )
+            % {"code": ticket.code, "minutes": rules.late_grace_minutes},
+            code="late",
+        )
+    return now
 
-    Allowed on the ticket's local date until its session ends (petugas loket or office admin);
-    the ticket then waits in the queue. Late-arrival rules set per office are not built yet.
+
+@transaction.atomic
+def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool = False) -> Ticket:
+    """Check in a booked ticket at ``office`` by its QR token (or the URL the QR carries) or its typed
+    code (``A-012``, ``a12``); ``priority`` marks a visitor of the kelompok rentan (elderly, disabled,
+    pregnant), as seen by the petugas.
+
+    Allowed on the ticket's local date until its session ends (petugas loket, office admin or the
+    kiosk). Its place in the line follows the office's late rule (``_ready_time``).
     """
     if actor is None or not getattr(actor, "is_officer", False) or not actor.has_office_role(office, WALKIN_ROLES):
         raise NotAllowed(_("Only a counter officer of this office can check tickets in."))
@@ -478,8 +523,10 @@ def check_in_ticket(*, actor, office: Office, code_or_token: str) -> Ticket:
             % {"code": ticket.code},
             code="late",
         )
+    ticket.ready_at = _ready_time(ticket, now)
     ticket.status, ticket.checked_in_at = TicketStatus.CHECKED_IN, now
-    ticket.save(update_fields=["status", "checked_in_at"])
+    ticket.priority = ticket.priority or priority
+    ticket.save(update_fields=["status", "checked_in_at", "ready_at", "priority"])
     record(
         actor=actor,
         action="queueing.ticket.check_in",
@@ -487,6 +534,59 @@ def check_in_ticket(*, actor, office: Office, code_or_token: str) -> Ticket:
         from_state=TicketStatus.BOOKED,
         to_state=TicketStatus.CHECKED_IN,
         office_id=office.pk,
+        data={"priority": ticket.priority, "late": ticket.ready_at != ticket.session_start},
     )
     events.emit(events.CHECKED_IN, ticket)
     return ticket
+
+
+# --- Housekeeping (``manage.py queue_housekeeping``, run every few minutes) ---
+
+
+def expire_missed_bookings(*, now: dt.datetime | None = None) -> int:
+    """Bookings whose session has ended without a check-in become no-shows (they count towards the
+    office's suspension rule). Returns how many. Each ticket changes in its own transaction, by a
+    conditional update, so a check-in racing the expiry wins or loses cleanly."""
+    now = now or clock.now()
+    expired = 0
+    for ticket_id in Ticket.objects.filter(status=TicketStatus.BOOKED, session_end__lte=now).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=ticket_id, status=TicketStatus.BOOKED).update(
+                status=TicketStatus.NO_SHOW, finished_at=now
+            ):
+                continue
+            ticket = Ticket.objects.get(pk=ticket_id)
+            record(
+                actor=None,
+                action="queueing.ticket.expire",
+                obj=ticket,
+                from_state=TicketStatus.BOOKED,
+                to_state=TicketStatus.NO_SHOW,
+                reason="session ended without check-in",
+                office_id=ticket.office_id,
+            )
+            events.emit(events.NO_SHOW, ticket)
+            expired += 1
+    return expired
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> int:
+    """Emit ``reminder_due`` once for every booking of the next office-local day (the day before).
+    ``reminder_sent_at`` is set by a conditional update, so overlapping runs remind once."""
+    now = now or clock.now()
+    sent = 0
+    horizon = now + dt.timedelta(days=2)
+    candidates = Ticket.objects.filter(
+        status=TicketStatus.BOOKED, reminder_sent_at__isnull=True, session_start__gt=now, session_start__lt=horizon
+    ).select_related("office")
+    for ticket in candidates:
+        tomorrow = office_selectors.local_today(ticket.office, now) + dt.timedelta(days=1)
+        if ticket.local_date != tomorrow:
+            continue
+        with transaction.atomic():
+            if Ticket.objects.filter(pk=ticket.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
+                events.emit(events.REMINDER_DUE, ticket)
+                sent += 1
+    return sent

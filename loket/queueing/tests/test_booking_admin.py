@@ -29,6 +29,7 @@ def test_office_admin_adds_a_group_with_its_quota(admin_client):
             "letter": "A",
             "name": "Kependudukan",
             "services": [service.pk],
+            "avg_service_minutes": "12",
             "quotas-TOTAL_FORMS": "1",
             "quotas-INITIAL_FORMS": "0",
             "quotas-0-online_limit": "20",

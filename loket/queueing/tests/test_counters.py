@@ -13,7 +13,7 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.offices.factories import CounterFactory
 from loket.queueing import counters, events, selectors, services
 from loket.queueing.factories import QuotaFactory, ServiceGroupFactory
-from loket.queueing.models import CounterShift, TicketStatus
+from loket.queueing.models import CounterShift, QueueSettings, TicketStatus
 from loket.queueing.tests.conftest import make_queue
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,7 @@ def test_groups_of_another_office_are_refused(desk, petugas, freeze):
 def test_calling_order_bookings_and_walkins_by_ready_time(queue, desk, petugas, freeze):
     office, service, group = queue
     counter, _ = desk
+    QueueSettings.objects.create(office=office, late_grace_minutes=5)  # 08:10 is late
     b1 = book(office, service, 8, freeze)
     b2 = book(office, service, 8, freeze)
     afternoon = book(office, service, 13, freeze)  # A-003, session at 13:00
