@@ -96,6 +96,14 @@ def _manage_hours_url(office) -> str:
         return ""
 
 
+def _manage_queue_url(office) -> str:
+    """Link to the office's queue settings page (queueing app); empty if that page is not installed."""
+    try:
+        return reverse("queueing:manage", kwargs={"slug": office.slug})
+    except NoReverseMatch:
+        return ""
+
+
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -104,7 +112,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         offices = list(selectors.manageable_offices_for(user)[:200])
         context.update(
             roles=list(selectors.roles_for(user)),
-            managed_offices=[(office, _manage_hours_url(office)) for office in offices],
+            managed_offices=[(office, _manage_hours_url(office), _manage_queue_url(office)) for office in offices],
             may_manage_officers=user.has_any_role([Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
             may_manage_holidays=user.has_any_role([Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
         )

@@ -1,0 +1,258 @@
+"""The office admin's queue settings page: service groups, their quota rows and the queue rules.
+
+Thin views: a POST carries an ``action`` naming one form; it is parsed, one service of
+``loket.queueing.config`` is called, and on success the page redirects (POST/redirect/GET) with a
+message. A refusal shows the service's message on the form with everything typed kept (status
+400). Rows are looked up by id within the office only: another office's id is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loket.catalog.models import Service
+from loket.catalog.selectors import services_offered_at
+from loket.core.access import role_required
+from loket.core.errors import DomainError
+from loket.offices import selectors as office_selectors
+from loket.offices.models import Office
+from loket.queueing import config, selectors
+from loket.queueing.forms import QueueSettingsForm, QuotaForm, ServiceGroupForm
+from loket.queueing.models import Quota, ServiceGroup
+
+MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    quota: Quota
+    scope: str
+    is_past: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: ServiceGroup
+    services: list[Service]
+    not_offered: list[Service]
+    quotas: list[QuotaRow]
+
+
+def _managed_office(request: HttpRequest, slug: str) -> Office:
+    office = Office.objects.select_related("region").filter(slug=slug).first()
+    if office is None:
+        raise Http404("office not found")
+    if not request.user.has_office_role(office, {"office_admin"}):
+        raise PermissionDenied
+    return office
+
+
+def _office_row(queryset: QuerySet, raw: str | None, *, required: bool = False):
+    """The row of ``queryset`` (already limited to the office) with id ``raw``; None when no id was
+    given and none is required; 404 for anything else (another office's row, a deleted one)."""
+    if not raw and not required:
+        return None
+    if not (raw or "").isdigit():
+        raise Http404("no such row")
+    row = queryset.filter(pk=int(raw)).first()
+    if row is None:
+        raise Http404("no such row")
+    return row
+
+
+def _page(office: Office, anchor: str = "") -> str:
+    return reverse("queueing:manage", kwargs={"slug": office.slug}) + (f"#{anchor}" if anchor else "")
+
+
+def _add_error(form: forms.Form, error: DomainError) -> None:
+    form.add_error(error.code if error.code in form.fields else None, error.message)
+
+
+def _group_views(office: Office, offered: list[Service]) -> list[GroupView]:
+    today = office_selectors.local_today(office)
+    offered_ids = {s.pk for s in offered}
+    views = []
+    for group in ServiceGroup.objects.filter(office=office).prefetch_related("services", "quotas").order_by("letter"):
+        services = sorted(group.services.all(), key=lambda s: s.name)
+        rows = [
+            QuotaRow(quota=q, scope=config.quota_scope(q), is_past=q.date is not None and q.date < today)
+            for q in sorted(group.quotas.all(), key=config.quota_sort_key)
+        ]
+        not_offered = [s for s in services if s.pk not in offered_ids]
+        views.append(GroupView(group=group, services=services, not_offered=not_offered, quotas=rows))
+    return views
+
+
+# --- POST handlers: each returns a redirect, or the bound form to show again --------------
+
+
+Handler = Callable[[HttpRequest, Office, list[Service], QuerySet], HttpResponse | dict]
+
+
+def _taken(groups: QuerySet, group: ServiceGroup | None) -> dict[int, str]:
+    """{service id: letter} of the services in the office's groups other than ``group``."""
+    others = groups.exclude(pk=group.pk) if group is not None else groups
+    return {s.pk: g.letter for g in others.prefetch_related("services") for s in g.services.all()}
+
+
+def _group_form(data, offered: list[Service], groups: QuerySet, group: ServiceGroup | None) -> ServiceGroupForm:
+    return ServiceGroupForm(data, services=offered, taken=_taken(groups, group), group=group)
+
+
+def _save_group(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
+    group = _office_row(groups, request.POST.get("group"))
+    form = _group_form(request.POST, offered, groups, group)
+    if form.is_valid():
+        try:
+            saved = config.save_service_group(actor=request.user, office=office, group=group, **form.cleaned_data)
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            messages.success(
+                request, _("Saved: group %(letter)s (%(name)s).") % {"letter": saved.letter, "name": saved.name}
+            )
+            return redirect(_page(office, f"kelompok-{saved.pk}"))
+    return {"group_form": form}
+
+
+def _delete_group(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
+    group = _office_row(groups, request.POST.get("group"), required=True)
+    try:
+        config.delete_service_group(actor=request.user, group=group)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_page(office, f"kelompok-{group.pk}"))
+    messages.success(
+        request,
+        _("Group %(letter)s (%(name)s) was deleted, with its quota rows.")
+        % {"letter": group.letter, "name": group.name},
+    )
+    return redirect(_page(office))
+
+
+def _save_quota(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
+    quota = _office_row(Quota.objects.filter(group__office=office), request.POST.get("quota"))
+    form = QuotaForm(request.POST, groups=groups, quota=quota)
+    if form.is_valid():
+        try:
+            saved = config.save_quota(actor=request.user, quota=quota, **form.cleaned_data)
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Saved for group %(letter)s (“%(scope)s”): %(online)s online bookings and %(walkin)s walk-in "
+                    "tickets per session."
+                )
+                % {
+                    "letter": saved.group.letter,
+                    "scope": config.quota_scope(saved),
+                    "online": saved.online_limit,
+                    "walkin": saved.walkin_limit,
+                },
+            )
+            return redirect(_page(office, f"kelompok-{saved.group_id}"))
+    return {"quota_form": form}
+
+
+def _delete_quota(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
+    quota = _office_row(
+        Quota.objects.filter(group__office=office).select_related("group"), request.POST.get("quota"), required=True
+    )
+    try:
+        config.delete_quota(actor=request.user, quota=quota)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Deleted: the quota row “%(scope)s” of group %(letter)s.")
+            % {"scope": config.quota_scope(quota), "letter": quota.group.letter},
+        )
+    return redirect(_page(office, f"kelompok-{quota.group_id}"))
+
+
+def _save_settings(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
+    form = QueueSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            config.update_queue_settings(actor=request.user, office=office, **form.cleaned_data)
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, _("Saved: the queue rules of %(office)s.") % {"office": office.name})
+            return redirect(_page(office, "aturan"))
+    return {"settings_form": form}
+
+
+HANDLERS: dict[str, Handler] = {
+    "group": _save_group,
+    "delete_group": _delete_group,
+    "quota": _save_quota,
+    "delete_quota": _delete_quota,
+    "settings": _save_settings,
+}
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@role_required(*MANAGER_ROLES)
+@require_GET
+def manage_index(request: HttpRequest) -> HttpResponse:
+    """The offices whose queue this officer configures; straight to it when there is one."""
+    offices = list(office_selectors.offices_for(request.user).order_by("region_id", "name"))
+    if len(offices) == 1:
+        return redirect("queueing:manage", slug=offices[0].slug)
+    return render(request, "queueing/manage_index.html", {"offices": offices})
+
+
+@role_required(*MANAGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The office's service groups with their quota rows, and the forms that change them."""
+    office = _managed_office(request, slug)
+    offered = sorted(services_offered_at(office), key=lambda s: s.name)
+    groups = ServiceGroup.objects.filter(office=office).order_by("letter")
+    edit_group = _office_row(groups, request.GET.get("kelompok"))
+    edit_quota = _office_row(Quota.objects.filter(group__office=office), request.GET.get("kuota"))
+    for_group = _office_row(groups, request.GET.get("tambah_kuota"))
+    quota_initial = {"initial": {"group": for_group.pk}} if for_group is not None and edit_quota is None else {}
+    shown = {
+        "group_form": _group_form(None, offered, groups, edit_group),
+        "quota_form": QuotaForm(groups=groups, quota=edit_quota, **quota_initial),
+        "settings_form": QueueSettingsForm(rules=selectors.queue_settings(office)),
+    }
+
+    if request.method == "POST":
+        handler = HANDLERS.get(request.POST.get("action", ""))
+        if handler is None:
+            messages.error(request, _("This form could not be read. Reload the page and try again."))
+            return redirect(_page(office))
+        result = handler(request, office, offered, groups)
+        if isinstance(result, HttpResponse):
+            return result
+        shown.update(result)
+
+    context = {
+        "office": office,
+        "groups": _group_views(office, offered),
+        "offered": offered,
+        "edit_group": shown["group_form"].group,
+        "edit_quota": shown["quota_form"].quota,
+        **shown,
+    }
+    status = 400 if any(form.errors for form in shown.values()) else 200
+    return render(request, "queueing/manage.html", context, status=status)
