@@ -66,6 +66,19 @@ def is_offered(office: Office, service: Service) -> bool:
     return service.is_active and any(s.pk == service.pk for s in services_offered_at(office))
 
 
+def queue_services(office: Office) -> list[Service]:
+    """Services of ``office`` that have a queue group there and are offered (what a walk-in ticket
+    can be for), by name."""
+    offered = {s.pk for s in services_offered_at(office)}
+    queued = {
+        s.pk: s
+        for g in ServiceGroup.objects.filter(office=office).prefetch_related("services")
+        for s in g.services.all()
+        if s.is_active and s.pk in offered
+    }
+    return sorted(queued.values(), key=lambda s: s.name)
+
+
 def limits_for(quotas: list[Quota], local_date: dt.date, session_start: dt.time) -> Limits:
     """The most specific quota row for a session (see ``Quota``); no row -> no places."""
     best = None
@@ -307,8 +320,8 @@ def estimate(ticket: Ticket, instant: dt.datetime) -> Estimate:
 
     - waiting (checked in or walk-in): its place in ``waiting_line`` times the minutes per visitor,
       shared by the counters open for the group (at least one), from now or its session start;
-    - booked, not yet here: the active tickets of its group and day numbered before it in the same
-      or an earlier session, from its session start;
+    - booked, not yet here: the active tickets of its group numbered before it in the same session,
+      from its session start;
     - called, served, done or cancelled: no estimate (``expected_at`` None)."""
     group = ticket.group
     minutes = service_minutes(group)
@@ -323,7 +336,7 @@ def estimate(ticket: Ticket, instant: dt.datetime) -> Estimate:
             group=group,
             local_date=ticket.local_date,
             status__in=WAITING_OR_BOOKED,
-            session_start__lte=ticket.session_start,
+            session_start=ticket.session_start,
             number__lt=ticket.number,
         ).count()
         start = max(instant, ticket.session_start)
@@ -366,3 +379,87 @@ def recent_calls(office: Office, *, after: int = 0, limit: int = 10) -> list[Cal
     start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
     calls = Call.objects.filter(office=office, at__gte=start, id__gt=after).select_related("counter")
     return list(calls.order_by("-id")[:limit])
+
+
+# --- Choosing where to book ---
+
+
+def bookable_services() -> list[Service]:
+    """Active services a citizen can book a queue place for: some active office queues them."""
+    return list(
+        Service.objects.filter(is_active=True, allows_queue_booking=True, queue_groups__office__is_active=True)
+        .distinct()
+        .order_by("category", "name")
+    )
+
+
+@dataclass(frozen=True)
+class OfficeChoice:
+    office: Office
+    earliest: SlotAvailability | None
+    nearness: int  # 0: the citizen's kecamatan (by NIK), 1: their kabupaten/kota, 2: elsewhere
+
+
+def _nik_region(citizen) -> tuple[str, str]:
+    nik = getattr(citizen, "nik", "") or ""
+    if len(nik) < 6:
+        return "", ""
+    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}", f"{nik[0:2]}.{nik[2:4]}"
+
+
+def offices_with_queue_for(service: Service, *, citizen, instant: dt.datetime) -> list[OfficeChoice]:
+    """Offices where ``service`` can be booked, each with its earliest free session; offices in the
+    citizen's kecamatan first, then their kabupaten/kota (the region a NIK was issued in)."""
+    kecamatan, city = _nik_region(citizen)
+    offices = {
+        g.office_id: g.office
+        for g in ServiceGroup.objects.filter(services=service, office__is_active=True).select_related("office")
+    }
+    choices = []
+    for office in offices.values():
+        if not is_offered(office, service):
+            continue
+        code = office.region_id
+        if kecamatan and (code == kecamatan or code.startswith(kecamatan + ".")):
+            nearness = 0
+        elif city and (code == city or code.startswith(city + ".")):
+            nearness = 1
+        else:
+            nearness = 2
+        choices.append(OfficeChoice(office, earliest_available(office, service, instant), nearness))
+    choices.sort(key=lambda c: (c.nearness, c.office.name))
+    return choices
+
+
+@dataclass(frozen=True)
+class DayStatistics:
+    issued: int
+    served: int
+    no_shows: int
+    cancelled: int
+    avg_wait_minutes: float | None  # ready -> first call
+    avg_service_minutes: float | None  # service start -> finish
+
+
+def day_statistics(office: Office, local_date: dt.date) -> DayStatistics:
+    """Today's figures for the desk: tickets issued, served, no-shows, cancelled, and the average
+    waiting and service time of the tickets served (from the times recorded on every ticket)."""
+    tickets = list(
+        Ticket.objects.filter(office=office, local_date=local_date).values(
+            "status", "ready_at", "called_at", "serving_at", "finished_at"
+        )
+    )
+    done = [t for t in tickets if t["status"] == TicketStatus.DONE]
+
+    def mean_minutes(pairs) -> float | None:
+        spans = [(end - start).total_seconds() / 60 for start, end in pairs if start and end and end >= start]
+        return round(sum(spans) / len(spans), 1) if spans else None
+
+    return DayStatistics(
+        issued=sum(1 for t in tickets if t["status"] != TicketStatus.CANCELLED),
+        served=len(done),
+        no_shows=sum(1 for t in tickets if t["status"] == TicketStatus.NO_SHOW),
+        cancelled=sum(1 for t in tickets if t["status"] == TicketStatus.CANCELLED),
+        avg_wait_minutes=mean_minutes((t["ready_at"], t["called_at"]) for t in done),
+        avg_service_minutes=mean_minutes((t["serving_at"], t["finished_at"]) for t in done),
+    )

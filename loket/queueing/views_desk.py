@@ -1,0 +1,181 @@
+"""Petugas pages: the office desk (walk-in tickets, check-in by QR or typed code, today's line) and
+the counter console (open, call next, recall, start, finish, skip, transfer, close).
+
+Thin views: each POST calls one service of ``services`` or ``counters`` and redirects back (POST/
+redirect/GET), so a reload never repeats an action; a refused action shows its Indonesian message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loket.catalog.models import Service
+from loket.core import clock
+from loket.core.access import role_required
+from loket.core.errors import DomainError
+from loket.offices import selectors as office_selectors
+from loket.offices.models import Counter, Office
+from loket.queueing import counters, selectors, services
+from loket.queueing.models import ServiceGroup, Ticket
+
+DESK_ROLES = ("petugas_loket", "office_admin")
+
+
+def _desk_office(request: HttpRequest, slug: str) -> Office:
+    office = office_selectors.office_by_slug(slug)
+    if office is None:
+        raise Http404("office not found")
+    if not request.user.has_office_role(office, DESK_ROLES):
+        raise PermissionDenied
+    return office
+
+
+@role_required(*DESK_ROLES)
+@require_GET
+def desk_index(request: HttpRequest) -> HttpResponse:
+    """The offices where this officer works a desk; straight to it when there is one."""
+    offices = [
+        r.office for r in request.user.active_roles() if r.office_id and r.role in DESK_ROLES and r.office.is_active
+    ]
+    offices = sorted({o.pk: o for o in offices}.values(), key=lambda o: o.name)
+    if len(offices) == 1:
+        return redirect("queueing:desk", slug=offices[0].slug)
+    return render(request, "queueing/desk_index.html", {"offices": offices})
+
+
+def _flash_ticket(request: HttpRequest, ticket: Ticket, text: str) -> None:
+    messages.success(request, text)
+    request.session["queue_last_ticket"] = ticket.token
+
+
+@role_required(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def desk(request: HttpRequest, slug: str) -> HttpResponse:
+    office = _desk_office(request, slug)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        priority = request.POST.get("priority") == "1"
+        try:
+            if action == "walkin":
+                service = Service.objects.filter(pk=request.POST.get("service") or 0).first()
+                if service is None:
+                    raise DomainError(_("Choose the service for the walk-in ticket."), code="no_service")
+                ticket = services.issue_walkin_ticket(
+                    actor=request.user, office=office, service=service, priority=priority
+                )
+                _flash_ticket(request, ticket, _("Walk-in ticket %(code)s issued.") % {"code": ticket.code})
+            elif action == "checkin":
+                ticket = services.check_in_ticket(
+                    actor=request.user, office=office, code_or_token=request.POST.get("code", ""), priority=priority
+                )
+                _flash_ticket(request, ticket, _("Ticket %(code)s is checked in and waiting.") % {"code": ticket.code})
+            else:
+                raise DomainError(_("Unknown action."), code="bad_action")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("queueing:desk", slug=office.slug)
+
+    now = clock.now()
+    groups = list(ServiceGroup.objects.filter(office=office).order_by("letter"))
+    last_token = request.session.pop("queue_last_ticket", None)
+    counter_rows = []
+    for c in office.counters.all():
+        if c.is_active:
+            counter_rows.append((c, selectors.open_shift(c), selectors.called_at_counter(c)))
+    context = {
+        "office": office,
+        "services": selectors.queue_services(office),
+        "status": selectors.office_queue_status(office, now),
+        "lines": [(g, selectors.waiting_line(office, g, now)[:30]) for g in groups],
+        "counters": counter_rows,
+        "stats": selectors.day_statistics(office, office_selectors.local_today(office, now)),
+        "last_ticket": Ticket.objects.filter(office=office, token=last_token).first() if last_token else None,
+    }
+    return render(request, "queueing/desk.html", context)
+
+
+def _counter(office: Office, number: int) -> Counter:
+    counter = Counter.objects.filter(office=office, number=number, is_active=True).select_related("office").first()
+    if counter is None:
+        raise Http404("counter not found")
+    return counter
+
+
+def _current(counter: Counter, request: HttpRequest) -> Ticket:
+    ticket = selectors.called_at_counter(counter)
+    expected = request.POST.get("ticket", "")
+    if ticket is None or str(ticket.pk) != expected:
+        # The screen was out of date (another tab or petugas acted): do nothing, show the truth.
+        raise DomainError(_("The ticket on your screen is no longer at this counter. The page is refreshed."))
+    return ticket
+
+
+def _counter_action(request: HttpRequest, office: Office, counter: Counter) -> None:
+    action = request.POST.get("action")
+    actor = request.user
+    if action == "open":
+        chosen = ServiceGroup.objects.filter(office=office, pk__in=request.POST.getlist("groups"))
+        counters.open_counter(actor=actor, counter=counter, groups=list(chosen))
+        messages.success(request, _("%(counter)s is open.") % {"counter": counter})
+    elif action == "close":
+        counters.close_counter(actor=actor, counter=counter)
+        messages.success(request, _("%(counter)s is closed.") % {"counter": counter})
+    elif action == "call":
+        ticket = counters.call_next(actor=actor, counter=counter)
+        if ticket is None:
+            messages.info(request, _("Nobody is waiting for this counter."))
+    elif action == "recall":
+        counters.recall(actor=actor, ticket=_current(counter, request))
+    elif action == "serve":
+        counters.start_serving(actor=actor, ticket=_current(counter, request))
+    elif action == "finish":
+        ticket = counters.finish(actor=actor, ticket=_current(counter, request))
+        messages.success(request, _("Ticket %(code)s is done.") % {"code": ticket.code})
+    elif action == "skip":
+        ticket = counters.skip(actor=actor, ticket=_current(counter, request))
+        messages.info(request, _("Ticket %(code)s did not come (no-show).") % {"code": ticket.code})
+    elif action == "transfer":
+        ticket = _current(counter, request)
+        to_counter = Counter.objects.filter(office=office, pk=request.POST.get("to_counter") or 0).first()
+        to_service = Service.objects.filter(pk=request.POST.get("to_service") or 0).first()
+        moved = counters.transfer(actor=actor, ticket=ticket, to_counter=to_counter, to_service=to_service)
+        messages.success(request, _("Ticket %(code)s is transferred and waits at the front.") % {"code": moved.code})
+    else:
+        raise DomainError(_("Unknown action."), code="bad_action")
+
+
+@role_required(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def counter(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    office = _desk_office(request, slug)
+    desk_counter = _counter(office, number)
+    if request.method == "POST":
+        try:
+            _counter_action(request, office, desk_counter)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("queueing:counter", slug=office.slug, number=desk_counter.number)
+
+    now = clock.now()
+    shift = selectors.open_shift(desk_counter)
+    current = selectors.called_at_counter(desk_counter)
+    groups = list(ServiceGroup.objects.filter(office=office).order_by("letter"))
+    shift_groups = list(shift.groups.all()) if shift else []
+    waiting = sum(len(selectors.waiting_line(office, g, now)) for g in shift_groups)
+    context = {
+        "office": office,
+        "counter": desk_counter,
+        "shift": shift,
+        "shift_groups": shift_groups,
+        "groups": groups,
+        "current": current,
+        "waiting": waiting,
+        "other_counters": [c for c in office.counters.all() if c.is_active and c.pk != desk_counter.pk],
+        "services": selectors.queue_services(office),
+    }
+    return render(request, "queueing/counter.html", context)
