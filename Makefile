@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -86,13 +86,18 @@ test: browser-deps lint archcheck templates pytest
 messages: setup browser-deps
 	@for d in loket/*/locale loket/locale; do \
 	  [ -d "$$d" ] || continue; \
-	  (cd "$$(dirname $$d)" && $(CURDIR)/$(MANAGE) compilemessages --ignore=.venv >/dev/null); \
+	  (cd "$$(dirname $$d)" && $(CURDIR)/$(PY) $(CURDIR)/manage.py compilemessages --ignore=.venv >/dev/null); \
 	done
 
 # Benchmarks (docs/benchmarks.md). Scratch databases only; PostgreSQL at $$BENCH_PG.
 bench-regions: setup
 	$(PY) bench/regions_import.py sqlite
 	$(PY) bench/regions_import.py postgres
+
+# gunicorn + concurrent HTTP bookings of one office-day, then pgbench's ceiling for the same
+# transaction. Options: bench/booking.py --help (or BENCH_ATTEMPTS, BENCH_QUOTA, BENCH_WORKERS, ...).
+bench-booking: setup
+	$(PY) bench/booking.py
 
 clean-db:
 	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm

@@ -11,6 +11,7 @@ urlpatterns = [
     path("layanan/", include("loket.catalog.urls")),
     path("kantor/", include("loket.offices.urls")),
     path("akun/", include("loket.accounts.urls")),
+    path("antrean/", include("loket.queueing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

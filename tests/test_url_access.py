@@ -34,6 +34,11 @@ PUBLIC_URL_NAMES = {
     "accounts:login",
     "accounts:logout",
     "accounts:register",
+    # the waiting room: display board, live queue status, a ticket's status behind its QR token
+    "queueing:board",
+    "queueing:board_data",
+    "queueing:office_status",
+    "queueing:ticket_status",
 }
 
 # Public JSON API operations (GET only) are listed beside the API, in loket/api.py; every

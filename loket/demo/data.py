@@ -217,6 +217,37 @@ OFFICES = [
 
 
 @dataclass(frozen=True)
+class DemoQueue:
+    """A queue (service group) every demo office of one kind gets: its letter, name, the catalogue
+    codes it serves (those the office offers), minutes per visitor, and places per session."""
+
+    letter: str
+    name: str
+    services: tuple[str, ...]
+    minutes: int
+    online: int
+    walkin: int
+
+
+# Disdukcapil Kota Tegal takes 20 online bookings and 40 walk-ins a day (one session a day).
+QUEUES_BY_KIND = {
+    "disdukcapil": (
+        DemoQueue("A", "KTP-el", ("ADM-KTP-REKAM", "ADM-KTP-CETAK"), 10, 20, 40),
+        DemoQueue("B", "KK dan akta", ("ADM-KK", "ADM-AKTA-LAHIR", "ADM-AKTA-MATI"), 15, 20, 40),
+    ),
+    "kecamatan": (
+        DemoQueue("A", "Adminduk", ("ADM-KTP-REKAM", "ADM-KTP-CETAK", "ADM-KK"), 12, 15, 30),
+        DemoQueue("B", "Surat kecamatan", ("KEC-AHLI-WARIS",), 15, 10, 20),
+    ),
+    "kelurahan": (
+        DemoQueue(
+            "A", "Surat keterangan", ("KEL-PENGANTAR", "KEL-DOMISILI", "KEL-SKU", "KEL-SKTM", "KEL-KEMATIAN"), 8, 10, 20
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
 class DemoAccount:
     username: str
     full_name: str
@@ -245,6 +276,7 @@ ACCOUNTS = [
         title="Camat Ciputat",
     ),
     DemoAccount("petugas.tegal", "Siti Nurhaliza", "petugas_loket", office="disdukcapil-kota-tegal"),
+    DemoAccount("kiosk.tegal", "Kiosk Antrean Disdukcapil Tegal", "kiosk", office="disdukcapil-kota-tegal"),
     DemoAccount(
         "lurah.gunungpangilun",
         "Yusrizal",

@@ -28,6 +28,9 @@ from loket.core import clock
 from loket.demo import data
 from loket.offices import services as offices
 from loket.offices.models import Office
+from loket.queueing import config as queue_config
+from loket.queueing.models import ServiceGroup
+from loket.queueing.selectors import is_offered
 from loket.regions.models import Region
 from loket.regions.services import import_regions
 
@@ -51,10 +54,11 @@ class DemoResult:
     catalog: str = ""
     credentials: list[Credential] = field(default_factory=list)  # new accounts only
     accounts_kept: list[str] = field(default_factory=list)
+    queues_created: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.offices_created or self.credentials)
+        return bool(self.offices_created or self.credentials or self.queues_created)
 
 
 def random_password(length: int = 14) -> str:
@@ -210,6 +214,31 @@ def ensure_accounts(*, result: DemoResult) -> None:
         result.credentials.append(Credential(spec.username, spec.full_name, label, _where(spec), password))
 
 
+def ensure_queues(*, actor: User, result: DemoResult) -> None:
+    """Give every demo office without a queue the queues of its kind (``data.QUEUES_BY_KIND``), with
+    a quota for every session; offices an admin has already configured are left alone."""
+    configured = set(ServiceGroup.objects.values_list("office_id", flat=True))
+    services = {s.code: s for s in Service.objects.filter(is_active=True)}
+    for office in Office.objects.filter(slug__in=[o.slug for o in data.OFFICES]).order_by("name"):
+        specs = data.QUEUES_BY_KIND.get(office.kind, ())
+        if office.pk in configured or not specs:
+            continue
+        for spec in specs:
+            offered = [services[c] for c in spec.services if c in services and is_offered(office, services[c])]
+            if not offered:
+                continue
+            group = queue_config.save_service_group(
+                actor=actor,
+                office=office,
+                letter=spec.letter,
+                name=spec.name,
+                services=offered,
+                avg_service_minutes=spec.minutes,
+            )
+            queue_config.save_quota(actor=actor, group=group, online_limit=spec.online, walkin_limit=spec.walkin)
+        result.queues_created.append(office.slug)
+
+
 def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequence[str] | None = None) -> DemoResult:
     """Make sure every demo place, the catalogue and every demo account exist. Idempotent."""
     result = DemoResult()
@@ -221,4 +250,6 @@ def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequenc
         ensure_offices(actor=actor, result=result)
         result.catalog = ensure_catalog(actor=actor)
         ensure_accounts(result=result)
+        admin = User.objects.get(username=data.ACCOUNTS[0].username)
+        ensure_queues(actor=admin, result=result)
     return result

@@ -51,6 +51,10 @@ class TicketOut(Schema):
     session_end: dt.datetime
     kind: str
     status: str
+    priority: bool
+    ahead: int = Field(..., description="Tickets before this one (estimate)")
+    expected_at: dt.datetime | None = Field(None, description="Estimated time of the call; null once called")
+    counter: int | None = Field(None, description="The counter number while called or being served")
 
 
 class AlternativeOut(Schema):
@@ -100,6 +104,8 @@ def _slot(slot) -> dict:
 
 
 def ticket_out(ticket: Ticket) -> dict:
+    estimate = selectors.estimate(ticket, clock.now())
+    at_counter = ticket.status in ("called", "serving") and ticket.counter_id
     return {
         "code": ticket.code,
         "token": ticket.token,
@@ -112,6 +118,10 @@ def ticket_out(ticket: Ticket) -> dict:
         "session_end": ticket.session_end,
         "kind": ticket.kind,
         "status": ticket.status,
+        "priority": ticket.priority,
+        "ahead": estimate.ahead,
+        "expected_at": estimate.expected_at,
+        "counter": ticket.counter.number if at_counter else None,
     }
 
 

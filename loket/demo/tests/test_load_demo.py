@@ -217,3 +217,27 @@ def test_random_passwords_pass_the_password_validators():
 
     for _ in range(20):
         validate_password(random_password())
+
+
+def test_demo_offices_have_queues_with_the_quotas_cities_use(demo):
+    from loket.queueing.models import ServiceGroup
+    from loket.queueing.selectors import session_limits
+
+    tegal = Office.objects.get(slug="disdukcapil-kota-tegal")
+    groups = {g.letter: g for g in ServiceGroup.objects.filter(office=tegal)}
+    assert sorted(groups) == ["A", "B"]
+    assert {s.code for s in groups["A"].services.all()} == {"ADM-KTP-REKAM", "ADM-KTP-CETAK"}
+    # Kota Tegal: 20 online bookings and 40 walk-ins a day (its one session: 08.00-15.00 on weekdays).
+    limits = session_limits(groups["A"], dt.date(2026, 11, 26), dt.time(8))
+    assert (limits.online, limits.walkin) == (20, 40)
+    ciputat = Office.objects.get(slug="kecamatan-ciputat")
+    assert ServiceGroup.objects.filter(office=ciputat).count() == 2
+    assert ServiceGroup.objects.filter(office__slug="kelurahan-gunung-pangilun").count() == 1
+    kiosk = User.objects.get(username="kiosk.tegal")
+    assert kiosk.has_office_role(tegal, ("kiosk",))
+    # Re-running keeps an office admin's own queue configuration.
+    groups["A"].name = "KTP-el (diubah admin)"
+    groups["A"].save()
+    run_load_demo()
+    assert ServiceGroup.objects.get(pk=groups["A"].pk).name == "KTP-el (diubah admin)"
+    assert ServiceGroup.objects.filter(office=tegal).count() == 2

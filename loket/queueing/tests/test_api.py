@@ -157,3 +157,28 @@ def test_openapi_lists_the_queue_operations_with_bearer_security(client):
     assert paths["/api/v1/tickets"]["post"]["security"] == [{"BearerAuth": []}]
     assert "security" not in paths["/api/v1/offices/{slug}/services/{service_slug}/availability"]["get"]
     assert schema["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
+
+
+def test_ticket_status_carries_the_estimate_and_the_counter(client, freeze):
+    from loket.accounts.factories import OfficerFactory
+    from loket.offices.factories import CounterFactory
+    from loket.queueing import counters, services
+
+    office, service, group = make_queue()
+    headers = _auth(citizen := CitizenFactory())
+    _book(client, headers, office, service)
+    booked = _book(client, _auth(citizen2 := CitizenFactory()), office, service).json()
+    assert booked["ahead"] == 1 and booked["expected_at"].startswith("2026-09-09T08:10")
+    assert booked["counter"] is None
+    petugas = OfficerFactory(petugas=True, office=office)
+    freeze(dt.datetime.combine(WEDNESDAY, dt.time(7, 50), tzinfo=WIB))
+    for who in (citizen, citizen2):
+        services.check_in_ticket(actor=petugas, office=office, code_or_token=Ticket.objects.get(citizen=who).token)
+    counter = CounterFactory(office=office, number=2)
+    counters.open_counter(actor=petugas, counter=counter, groups=[group])
+    freeze(dt.datetime.combine(WEDNESDAY, dt.time(8, 1), tzinfo=WIB))
+    first = counters.call_next(actor=petugas, counter=counter)
+    counters.finish(actor=petugas, ticket=first)
+    counters.call_next(actor=petugas, counter=counter)
+    shown = client.get(f"/api/v1/tickets/{booked['token']}", **_auth(citizen2)).json()
+    assert (shown["status"], shown["counter"], shown["expected_at"]) == ("called", 2, None)

@@ -288,3 +288,19 @@ def test_housekeeping_command_expires_and_reminds(queue, freeze):
     missed.refresh_from_db()
     tomorrow.refresh_from_db()
     assert missed.status == TicketStatus.NO_SHOW and tomorrow.reminder_sent_at == wib(TUESDAY, 16)
+
+
+def test_day_statistics_from_the_recorded_times(queue, petugas, open_desk, freeze):
+    office, service, _ = queue
+    a = services.issue_walkin_ticket(actor=petugas, office=office, service=service)  # 07:55, ready 08:00
+    services.issue_walkin_ticket(actor=petugas, office=office, service=service)
+    freeze(wib(WEDNESDAY, 8, 10))
+    counters.call_next(actor=petugas, counter=open_desk)
+    counters.start_serving(actor=petugas, ticket=a)
+    freeze(wib(WEDNESDAY, 8, 16))
+    counters.finish(actor=petugas, ticket=a)
+    b = counters.call_next(actor=petugas, counter=open_desk)
+    counters.skip(actor=petugas, ticket=b)
+    stats = selectors.day_statistics(office, WEDNESDAY)
+    assert (stats.issued, stats.served, stats.no_shows, stats.cancelled) == (2, 1, 1, 0)
+    assert (stats.avg_wait_minutes, stats.avg_service_minutes) == (10.0, 6.0)

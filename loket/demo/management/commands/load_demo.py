@@ -47,6 +47,11 @@ class Command(BaseCommand):
             % {"created": len(result.offices_created), "kept": len(result.offices_kept)}
         )
         out.write(result.catalog)
+        if result.queues_created:
+            out.write(
+                _("Queues: %(count)d offices got their standard queues and quotas.")
+                % {"count": len(result.queues_created)}
+            )
         if result.credentials:
             out.write("")
             out.write(self.style.WARNING(_("Demo accounts created. Their passwords are shown ONLY NOW: note them.")))
