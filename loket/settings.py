@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "loket.catalog",
     "loket.accounts",
     "loket.audit",
+    "loket.letters",
     "loket.queueing",
+    "loket.permohonan",
     "loket.demo",
 ]
 

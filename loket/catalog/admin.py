@@ -4,13 +4,19 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from loket.audit.admin_mixins import AuditedAdminMixin
-from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service
+from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service, ServiceField
 
 
 class RequirementInline(admin.TabularInline):
     model = Requirement
     extra = 1
     fields = ("order", "name", "description", "needs_upload", "is_mandatory")
+
+
+class ServiceFieldInline(admin.TabularInline):
+    model = ServiceField
+    extra = 0
+    fields = ("order", "key", "label", "kind", "required", "choices", "help_text")
 
 
 class PrerequisiteInline(admin.TabularInline):
@@ -27,7 +33,7 @@ class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ("category", "is_adminduk", "is_active")
     search_fields = ("name", "code", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [RequirementInline, PrerequisiteInline]
+    inlines = [RequirementInline, ServiceFieldInline, PrerequisiteInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "code", "category", "summary", "is_active")}),
         (

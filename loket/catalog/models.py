@@ -1,5 +1,7 @@
 """Services (jenis layanan) and their service standards (standar pelayanan, UU 25/2009 Pasal 21)."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +139,49 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Short text")
+    TEXTAREA = "textarea", _("Long text")
+    DATE = "date", _("Date")
+    NUMBER = "number", _("Whole number")
+    NIK = "nik", _("NIK (16 digits)")
+    PHONE = "phone", _("Phone number")
+    CHOICE = "choice", _("Choice from a list")
+
+
+class ServiceField(models.Model):
+    """One field of a service's online request form (e.g. the business name of a surat keterangan
+    usaha). ``key`` names the value in the request and in letter templates (``{{ nama_usaha }}``)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="fields", verbose_name=_("service"))
+    key = models.SlugField(
+        _("key"),
+        max_length=40,
+        help_text=_("Lowercase letters, digits and underscores, e.g. nama_usaha; used in letter templates."),
+    )
+    label = models.CharField(_("label"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=10, choices=FieldKind.choices, default=FieldKind.TEXT)
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("For a choice: the options."))
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["service_id", "order", "id"]
+        verbose_name = _("request form field")
+        verbose_name_plural = _("request form fields")
+        constraints = [models.UniqueConstraint(fields=["service", "key"], name="service_field_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}:{self.key}"
+
+    def clean(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", self.key or ""):
+            raise ValidationError({"key": _("Use lowercase letters, digits and underscores, starting with a letter.")})
+        if self.kind == FieldKind.CHOICE and not self.choices:
+            raise ValidationError({"choices": _("List the options of this choice.")})
 
 
 class Prerequisite(models.Model):

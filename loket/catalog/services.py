@@ -9,6 +9,7 @@ Pasal 79A): the service refuses it with a clear message, the database refuses it
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from loket.audit.services import record
 from loket.catalog.models import (
+    FieldKind,
     OfficeService,
     Prerequisite,
     Requirement,
     Service,
     ServiceCategory,
+    ServiceField,
     SignerRole,
 )
 from loket.core.errors import DomainError, NotAllowed
@@ -179,6 +182,55 @@ def _set_requirements(service: Service, items: list[dict[str, Any]]) -> None:
     Requirement.objects.bulk_create(Requirement(service=service, order=i, **item) for i, item in enumerate(items))
 
 
+FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _fields_of(service: Service) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": f.key,
+            "label": f.label,
+            "kind": f.kind,
+            "required": f.required,
+            "choices": list(f.choices or []),
+            "help_text": f.help_text,
+        }
+        for f in service.fields.order_by("order", "id")
+    ]
+
+
+def _normalise_fields(items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    result, keys = [], set()
+    for item in items:
+        key = item.get("key", "")
+        if not FIELD_KEY.match(key) or key in keys:
+            raise DomainError(
+                _("Form field “%(key)s” of “%(name)s”: use a new key of lowercase letters, digits and underscores.")
+                % {"key": key, "name": name}
+            )
+        if item.get("kind", FieldKind.TEXT) not in FieldKind.values or not item.get("label"):
+            raise DomainError(
+                _("Form field “%(key)s” of “%(name)s” needs a label and a known kind.") % {"key": key, "name": name}
+            )
+        keys.add(key)
+        result.append(
+            {
+                "key": key,
+                "label": item["label"],
+                "kind": item.get("kind", FieldKind.TEXT),
+                "required": bool(item.get("required", True)),
+                "choices": list(item.get("choices", [])),
+                "help_text": item.get("help_text", ""),
+            }
+        )
+    return result
+
+
+def _set_fields(service: Service, items: list[dict[str, Any]]) -> None:
+    service.fields.all().delete()
+    ServiceField.objects.bulk_create(ServiceField(service=service, order=i, **item) for i, item in enumerate(items))
+
+
 def _check_unique_slug(slug: str, *, exclude_pk: int | None = None) -> None:
     qs = Service.objects.filter(slug=slug)
     if exclude_pk is not None:
@@ -224,6 +276,7 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existi
         values.setdefault("is_active", True)
         _validate({**values, "code": item["code"]})
         requirements = _normalise_requirements(item.get("requirements", []), item["name"])
+        form_fields = _normalise_fields(item.get("fields", []), item["name"])
         service = Service.objects.filter(code=item["code"]).first()
         if service is not None and keep_existing:
             kept.add(service.code)
@@ -231,6 +284,7 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existi
             _check_unique_slug(values["slug"])
             service = Service.objects.create(code=item["code"], **values)
             _set_requirements(service, requirements)
+            _set_fields(service, form_fields)
             result.created.append(service.code)
             changes[service.code] = {"created": True}
         else:
@@ -246,6 +300,9 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existi
             if _requirements_of(service) != requirements:
                 _set_requirements(service, requirements)
                 diff["requirements"] = {"to": [r["name"] for r in requirements]}
+            if _fields_of(service) != form_fields:
+                _set_fields(service, form_fields)
+                diff["fields"] = {"to": [f["key"] for f in form_fields]}
             if diff:
                 changes[service.code] = diff
         by_code[service.code] = service

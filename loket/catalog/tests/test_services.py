@@ -227,3 +227,22 @@ def test_unknown_office_kind_is_refused_with_what_to_fix(system_admin):
             product="Surat",
         )
     assert "kantor_pos" in str(excinfo.value.message) and "tidak dikenal" in str(excinfo.value.message)
+
+
+def test_request_form_fields_load_from_the_catalogue_and_bad_keys_are_refused(tmp_path):
+    services.load_catalog()
+    sku = Service.objects.get(code="KEL-SKU")
+    assert [f.key for f in sku.fields.all()] == ["nama_usaha", "jenis_usaha", "alamat_usaha", "mulai_usaha"]
+    assert sku.fields.get(key="mulai_usaha").required is False
+    data = json.loads(services.STANDARD_CATALOG.read_text(encoding="utf-8"))
+    entry = next(s for s in data["services"] if s["code"] == "KEL-SKU")
+    entry["fields"] = entry["fields"][:1]
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert services.load_catalog(path=path).updated == ["KEL-SKU"]
+    assert [f.key for f in sku.fields.all()] == ["nama_usaha"]
+    entry["fields"] = [{"key": "Nama Usaha", "label": "Nama"}]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DomainError) as err:
+        services.load_catalog(path=path)
+    assert "Nama Usaha" in str(err.value.message)
