@@ -1,0 +1,229 @@
+"""Read-only questions about requests: working days and deadlines, who may see what, worklists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from loket.catalog.models import Service
+from loket.catalog.selectors import services_offered_at
+from loket.core import clock
+from loket.offices import selectors as office_selectors
+from loket.offices.models import Office, OfficeKind
+from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status
+
+# Officers who work on requests at their office (the signer signs in issue 6's inbox).
+STAFF_ROLES = ("verifikator", "petugas_loket", "office_admin")
+CHUNK_DAYS = 31
+MAX_SEARCH_DAYS = 730
+
+
+# --- working days ---------------------------------------------------------------------------
+
+
+def is_working_day(office: Office, day: dt.date) -> bool:
+    """A working day of ``office``: a day on which it holds at least one session (its own week,
+    holidays, cuti bersama and exceptions included)."""
+    return not office_selectors.day_schedule(office, day).is_closed
+
+
+def _open_days(office: Office, start: dt.date, days: int) -> list[dt.date]:
+    return [d.date for d in office_selectors.week_schedule(office, start, days) if not d.is_closed]
+
+
+def add_working_days(office: Office, start: dt.date, count: int) -> dt.date:
+    """The ``count``-th working day of ``office`` after ``start`` (``start`` itself when 0)."""
+    if count <= 0:
+        return start
+    found = 0
+    cursor = start + dt.timedelta(days=1)
+    while (cursor - start).days <= MAX_SEARCH_DAYS:
+        for day in _open_days(office, cursor, CHUNK_DAYS):
+            found += 1
+            if found == count:
+                return day
+        cursor += dt.timedelta(days=CHUNK_DAYS)
+    return start + dt.timedelta(days=count)  # an office never open: fall back to calendar days
+
+
+def working_days_between(office: Office, start: dt.date, end: dt.date) -> int:
+    """Working days of ``office`` after ``start`` up to and including ``end`` (0 if end <= start)."""
+    if end <= start:
+        return 0
+    return len(_open_days(office, start + dt.timedelta(days=1), (end - start).days))
+
+
+@dataclass(frozen=True)
+class Countdown:
+    due_date: dt.date | None
+    working_days_left: int | None  # negative when overdue
+    paused: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left is not None and self.working_days_left < 0
+
+
+def countdown(permohonan: Permohonan, instant: dt.datetime | None = None) -> Countdown:
+    """Working days left until the service standard's completion time (paused while returned)."""
+    if permohonan.due_date is None or not permohonan.is_open:
+        return Countdown(permohonan.due_date, None, False)
+    office = permohonan.office
+    today = office_selectors.local_today(office, instant or clock.now())
+    if permohonan.status == Status.DIKEMBALIKAN:
+        return Countdown(permohonan.due_date, None, True)
+    if today <= permohonan.due_date:
+        return Countdown(permohonan.due_date, working_days_between(office, today, permohonan.due_date), False)
+    return Countdown(permohonan.due_date, -working_days_between(office, permohonan.due_date, today), False)
+
+
+# --- where a citizen may take a service --------------------------------------------------------
+
+
+def requestable_services() -> list[Service]:
+    return list(Service.objects.filter(is_active=True, allows_online_request=True).order_by("category", "name"))
+
+
+def _kecamatan_code(code: str) -> str:
+    return ".".join(code.split(".")[:3])
+
+
+def _city_code(code: str) -> str:
+    return ".".join(code.split(".")[:2])
+
+
+def city_allows_any_kecamatan(office: Office) -> bool:
+    return CityPolicy.objects.filter(region_id=_city_code(office.region_id), any_kecamatan=True).exists()
+
+
+def offices_for_service(service: Service) -> list[Office]:
+    """Active offices that offer ``service`` (by their kind and their own switch)."""
+    offices = Office.objects.filter(is_active=True, kind__in=list(service.office_kinds)).select_related("region")
+    return [o for o in offices.order_by("region_id", "name") if any(s.pk == service.pk for s in services_offered_at(o))]
+
+
+def step_offices(main_office: Office, at_kind: str, required: Service) -> list[Office]:
+    """Where the prerequisite step (e.g. the kelurahan's surat pengantar) of a request handled by
+    ``main_office`` can be done: offices of ``at_kind`` offering ``required`` in the same kecamatan,
+    or in the whole kabupaten/kota when the city lets citizens choose any kecamatan."""
+    if city_allows_any_kecamatan(main_office):
+        area = _city_code(main_office.region_id)
+    else:
+        area = _kecamatan_code(main_office.region_id)
+    return [o for o in offices_for_service(required) if o.kind == at_kind and _within(o.region_id, area)]
+
+
+def _within(code: str, area: str) -> bool:
+    return code == area or code.startswith(area + ".")
+
+
+def prerequisites_of(service: Service) -> list:
+    return list(service.prerequisite_links.select_related("required_service").order_by("order"))
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+
+def _staff_office_ids(actor) -> list[int] | None:
+    """Offices whose requests ``actor`` works on; None means every office (system admin)."""
+    roles = actor.active_roles() if hasattr(actor, "active_roles") else []
+    if any(r.role == "system_admin" for r in roles):
+        return None
+    ids = {r.office_id for r in roles if r.office_id and r.role in (*STAFF_ROLES, "penandatangan")}
+    city_codes = [r.region_id for r in roles if r.role == "city_admin" and r.region_id]
+    if city_codes:
+        q = Q()
+        for code in city_codes:
+            q |= Q(region_id=code) | Q(region__code__startswith=code + ".")
+        ids |= set(Office.objects.filter(q).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def permohonan_for(actor) -> QuerySet[Permohonan]:
+    """Requests ``actor`` may see: a citizen their own; an officer those of offices where they
+    work (a system admin all); nobody else any."""
+    base = Permohonan.objects.select_related("service", "office", "citizen", "assigned_to")
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return base.none()
+    if getattr(actor, "is_citizen", False):
+        return base.filter(citizen=actor)
+    office_ids = _staff_office_ids(actor)
+    if office_ids is None:
+        return base.exclude(status=Status.DRAFT)
+    return base.filter(office_id__in=office_ids).exclude(status=Status.DRAFT)
+
+
+def may_see_documents(actor, permohonan: Permohonan) -> bool:
+    """The citizen, and the staff of the office handling the request or a step of its chain."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if getattr(actor, "is_citizen", False):
+        return permohonan.citizen_id == actor.pk
+    chain = [permohonan, *permohonan.steps.all()]
+    if permohonan.parent_id:
+        chain.append(permohonan.parent)
+    return any(actor.has_office_role(p.office, (*STAFF_ROLES, "penandatangan")) for p in chain)
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    status: str = ""
+    service_id: int | None = None
+    mine: bool = False
+    unassigned: bool = False
+    overdue: bool = False
+    search: str = ""
+
+
+def worklist(actor, office: Office, filters: WorklistFilter, instant: dt.datetime | None = None) -> list:
+    """The office's requests for staff, oldest deadline first, each with its countdown."""
+    rows = permohonan_for(actor).filter(office=office)
+    if filters.status == "open" or not filters.status:
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    elif filters.status != "all":
+        rows = rows.filter(status=filters.status)
+    if filters.service_id:
+        rows = rows.filter(service_id=filters.service_id)
+    if filters.mine:
+        rows = rows.filter(assigned_to=actor)
+    if filters.unassigned:
+        rows = rows.filter(assigned_to__isnull=True)
+    if filters.search:
+        text = filters.search.strip()
+        rows = rows.filter(Q(code__iexact=text) | Q(citizen__full_name__icontains=text))
+    out = [(p, countdown(p, instant)) for p in rows.order_by("due_date", "submitted_at", "pk")[:500]]
+    if filters.overdue:
+        out = [(p, c) for p, c in out if c.overdue]
+    return out
+
+
+def staff_offices_for(actor) -> list[Office]:
+    """Offices whose worklist ``actor`` may open."""
+    ids = _staff_office_ids(actor)
+    offices = Office.objects.filter(is_active=True).order_by("name")
+    return list(offices if ids is None else offices.filter(pk__in=ids))
+
+
+def pickup_offices(permohonan: Permohonan) -> list[Office]:
+    """Where a finished document can be collected: the handling office and, for a kecamatan or the
+    Disdukcapil, the kelurahan and desa offices of its area (e.g. the KTP at the kelurahan)."""
+    office = permohonan.office
+    found = [office]
+    if office.kind in (OfficeKind.KECAMATAN, OfficeKind.DISDUKCAPIL, OfficeKind.MPP):
+        area = (
+            _kecamatan_code(office.region_id) if office.kind == OfficeKind.KECAMATAN else _city_code(office.region_id)
+        )
+        found += list(
+            Office.objects.filter(is_active=True, kind__in=[OfficeKind.KELURAHAN, OfficeKind.DESA])
+            .filter(Q(region_id=area) | Q(region__code__startswith=area + "."))
+            .order_by("name")
+        )
+    return found
+
+
+def last_identity(citizen) -> dict:
+    """What the citizen filled in as identity on their latest request (to prefill the next one)."""
+    latest = Permohonan.objects.filter(citizen=citizen).exclude(identity={}).order_by("-created_at").first()
+    return dict(latest.identity) if latest else {}
