@@ -65,6 +65,10 @@ class Countdown:
     def overdue(self) -> bool:
         return self.working_days_left is not None and self.working_days_left < 0
 
+    @property
+    def days_late(self) -> int:
+        return -self.working_days_left if self.overdue else 0
+
 
 def countdown(permohonan: Permohonan, instant: dt.datetime | None = None) -> Countdown:
     """Working days left until the service standard's completion time (paused while returned)."""

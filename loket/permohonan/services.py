@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loket.accounts.services import clean_phone
 from loket.audit.services import record
@@ -37,6 +38,14 @@ from loket.permohonan.workflow import require_transition
 from loket.regions.validators import parse_nik
 
 IDENTITY_FIELDS = ("tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama", "pekerjaan", "alamat")
+IDENTITY_LABELS = {
+    "tempat_lahir": gettext_lazy("Place of birth"),
+    "tanggal_lahir": gettext_lazy("Date of birth"),
+    "jenis_kelamin": gettext_lazy("Sex"),
+    "agama": gettext_lazy("Religion"),
+    "pekerjaan": gettext_lazy("Occupation"),
+    "alamat": gettext_lazy("Address (as on the KK)"),
+}
 AGAMA = ("Islam", "Kristen", "Katolik", "Hindu", "Buddha", "Khonghucu", "Kepercayaan terhadap Tuhan YME")
 JENIS_KELAMIN = ("Laki-laki", "Perempuan")
 TEXT_MAX, TEXTAREA_MAX, REASON_MIN = 200, 2000, 10

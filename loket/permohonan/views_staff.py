@@ -1,0 +1,223 @@
+"""Staff pages of requests: the office worklist (filters, deadlines in working days, overdue first),
+a request's page with the actions its status allows (assign, verify, return, reject, process, set
+the pickup, the letter), and the document handover by scanning the citizen's pickup QR code.
+
+Thin views: each POST calls one service and redirects (POST/redirect/GET); a refusal shows its
+Indonesian message and keeps what the officer typed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loket.accounts.models import User
+from loket.audit.selectors import audit_trail_for_object
+from loket.core import clock
+from loket.core.access import login_required, role_required
+from loket.core.errors import DomainError
+from loket.offices import selectors as office_selectors
+from loket.offices.models import Office
+from loket.permohonan import selectors, services
+from loket.permohonan.models import Permohonan, Status
+from loket.permohonan.workflow import can_move
+
+STAFF = selectors.STAFF_ROLES
+
+
+def _office(request: HttpRequest, slug: str) -> Office:
+    office = office_selectors.office_by_slug(slug)
+    if office is None:
+        raise Http404("office not found")
+    if not request.user.has_office_role(office, STAFF):
+        raise PermissionDenied
+    return office
+
+
+def _staff_request(request: HttpRequest, code: str) -> Permohonan:
+    p = selectors.permohonan_for(request.user).filter(code=code).first()
+    if p is None:
+        raise Http404("request not found")
+    return p
+
+
+@role_required(*STAFF)
+@require_GET
+def worklist_index(request: HttpRequest) -> HttpResponse:
+    offices = selectors.staff_offices_for(request.user)
+    if len(offices) == 1:
+        return redirect("permohonan:worklist", slug=offices[0].slug)
+    return render(request, "permohonan/staff/index.html", {"offices": offices})
+
+
+def _filters(request: HttpRequest) -> selectors.WorklistFilter:
+    service = request.GET.get("layanan", "")
+    status = request.GET.get("status", "open")
+    if status not in ("open", "all", *Status.values):
+        status = "open"
+    return selectors.WorklistFilter(
+        status=status,
+        service_id=int(service) if service.isdigit() else None,
+        mine=request.GET.get("saya") == "1",
+        unassigned=request.GET.get("belum") == "1",
+        overdue=request.GET.get("lewat") == "1",
+        search=request.GET.get("cari", "")[:60],
+    )
+
+
+@role_required(*STAFF)
+@require_GET
+def worklist(request: HttpRequest, slug: str) -> HttpResponse:
+    office = _office(request, slug)
+    filters = _filters(request)
+    rows = selectors.worklist(request.user, office, filters)
+    context = {
+        "office": office,
+        "rows": rows,
+        "filters": filters,
+        "statuses": [(s.value, s.label) for s in Status if s != Status.DRAFT],
+        "services": sorted(
+            {p.service for p, _ in selectors.worklist(request.user, office, selectors.WorklistFilter(status="all"))},
+            key=lambda s: s.name,
+        ),
+        "overdue_count": sum(1 for _, c in rows if c.overdue),
+    }
+    return render(request, "permohonan/staff/worklist.html", context)
+
+
+def _colleagues(office: Office) -> list[User]:
+    users = User.objects.filter(roles__office=office, roles__role__in=STAFF, roles__is_active=True, is_active=True)
+    return list(users.distinct().order_by("full_name"))
+
+
+def _timeline(p: Permohonan) -> list:
+    return [e for e in audit_trail_for_object(p).order_by("at", "id") if e.action.startswith("permohonan.")]
+
+
+def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
+    zone = office_selectors.office_zone(p.office)
+    return {
+        "p": p,
+        "office": p.office,
+        "zone": zone,
+        "countdown": selectors.countdown(p, clock.now()),
+        "uploads": list(p.uploads.select_related("requirement")),
+        "parent_uploads": list(p.parent.uploads.select_related("requirement")) if p.parent_id else [],
+        "steps": list(p.steps.select_related("office", "service")),
+        "timeline": _timeline(p),
+        "colleagues": _colleagues(p.office),
+        "pickup_offices": selectors.pickup_offices(p),
+        "can": {target: can_move(p.status, target) for target in Status.values},
+        "answers": [(f.label, p.values.get(f.key, "")) for f in p.service.fields.all()],
+        "identity": [(services.IDENTITY_LABELS[k], p.identity.get(k, "")) for k in services.IDENTITY_FIELDS],
+    }
+
+
+def _act(request: HttpRequest, p: Permohonan) -> str:
+    """Run the POSTed action; the success message."""
+    action = request.POST.get("action", "")
+    actor = request.user
+    if action == "assign_me":
+        services.assign(actor=actor, permohonan=p, officer=actor)
+        return _("The request is now yours.")
+    if action == "assign":
+        officer = next((u for u in _colleagues(p.office) if str(u.pk) == request.POST.get("officer")), None)
+        services.assign(actor=actor, permohonan=p, officer=officer)
+        return _("Assigned.")
+    if action == "verify":
+        services.verify(actor=actor, permohonan=p)
+        return _("Verified: the documents are complete and correct.")
+    if action == "return":
+        services.return_to_citizen(actor=actor, permohonan=p, reason=request.POST.get("reason", ""))
+        return _("Returned to the citizen with your reason; the countdown pauses until they resubmit.")
+    if action == "reject":
+        services.reject(actor=actor, permohonan=p, reason=request.POST.get("reason", ""))
+        return _("The request is rejected; the citizen sees your reason.")
+    if action == "process":
+        services.start_processing(actor=actor, permohonan=p)
+        return _("Processing started.")
+    if action == "pickup":
+        office = next((o for o in selectors.pickup_offices(p) if str(o.pk) == request.POST.get("pickup_office")), None)
+        if office is None:
+            raise DomainError(_("Choose one of the listed offices for the pickup."))
+        services.set_pickup(actor=actor, permohonan=p, office=office, note=request.POST.get("pickup_note", ""))
+        return _("Pickup place saved.")
+    raise DomainError(_("Unknown action."))
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
+    p = _staff_request(request, code)
+    if request.method == "POST":
+        if not request.user.has_office_role(p.office, STAFF):
+            raise PermissionDenied
+        try:
+            messages.success(request, _act(request, p))
+        except DomainError as exc:
+            context = _detail_context(request, Permohonan.objects.get(pk=p.pk))
+            context.update(
+                error=exc.message, typed_reason=request.POST.get("reason", ""), failed=request.POST.get("action")
+            )
+            return render(request, "permohonan/staff/detail.html", context, status=400)
+        return redirect("permohonan:staff_detail", code=p.code)
+    return render(request, "permohonan/staff/detail.html", _detail_context(request, p))
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def handover(request: HttpRequest, slug: str) -> HttpResponse:
+    """The handover desk: scan (or paste) the citizen's pickup QR code to hand the document over."""
+    office = _office(request, slug)
+    if request.method == "POST":
+        try:
+            p = services.hand_over(actor=request.user, office=office, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Request %(code)s: %(service)s handed over to %(name)s.")
+                % {"code": p.code, "service": p.service.name, "name": p.citizen.full_name},
+            )
+        return redirect("permohonan:handover", slug=office.slug)
+    here = Q(pickup_office=office) | Q(pickup_office__isnull=True, office=office)
+    ready = Permohonan.objects.filter(here, status=Status.SIAP_DIAMBIL)
+    return render(
+        request,
+        "permohonan/staff/handover.html",
+        {"office": office, "ready": ready.select_related("service", "citizen").order_by("finished_at")[:200]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pickup(request: HttpRequest, token: str) -> HttpResponse:
+    """What the pickup QR code opens: for the staff of the pickup office, the handover; for the
+    citizen, their request's page; for anyone else, nothing (404)."""
+    p = (
+        Permohonan.objects.select_related("office", "pickup_office", "service", "citizen")
+        .filter(pickup_token=token)
+        .first()
+    )
+    if p is None:
+        raise Http404("unknown pickup code")
+    if getattr(request.user, "is_citizen", False) and p.citizen_id == request.user.pk:
+        return redirect("permohonan:detail", code=p.code)
+    where = p.pickup_office or p.office
+    if not request.user.has_office_role(where, STAFF):
+        raise Http404("unknown pickup code")
+    if request.method == "POST":
+        try:
+            services.hand_over(actor=request.user, office=where, token=token)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Handed over. Thank you."))
+        return redirect("permohonan:handover", slug=where.slug)
+    return render(request, "permohonan/staff/pickup.html", {"p": p, "where": where})
