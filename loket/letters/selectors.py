@@ -1,0 +1,51 @@
+"""Read-only questions about letters: which template a service uses at an office, which placeholders
+it may use, an office's letter settings, and an issued letter's PDF."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from loket.catalog.models import Service
+from loket.core.errors import DomainError
+from loket.letters.models import Letter, LetterTemplate, OfficeLetterSettings
+from loket.letters.templating import STANDARD_PLACEHOLDERS
+from loket.offices.models import Office
+
+
+def settings_for(office: Office) -> OfficeLetterSettings | None:
+    """The office's letterhead and numbering settings, or None if it has none yet."""
+    return OfficeLetterSettings.objects.filter(office=office).first()
+
+
+def template_for(office: Office, service: Service) -> LetterTemplate | None:
+    """The office's own template for ``service``, else the default one (office empty), else None."""
+    own = LetterTemplate.objects.filter(service=service, office=office).select_related("service").first()
+    return own or LetterTemplate.objects.filter(service=service, office__isnull=True).select_related("service").first()
+
+
+def allowed_placeholders(service: Service) -> list[str]:
+    """The standard keys (``STANDARD_PLACEHOLDERS``), then the keys of the service's request form fields."""
+    keys = list(STANDARD_PLACEHOLDERS)
+    keys += [key for key in service.fields.values_list("key", flat=True) if key not in STANDARD_PLACEHOLDERS]
+    return keys
+
+
+def letters_with_reference(reference: str) -> QuerySet[Letter]:
+    """Letters issued for one workflow object, e.g. ``permohonan:PMH-7K3Q-9XTA``; newest first."""
+    return Letter.objects.filter(reference=reference).select_related("office", "service")
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    """The issued PDF from the private storage, checked against its SHA-256."""
+    with letter.pdf.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != letter.pdf_sha256:
+        raise DomainError(
+            _("The stored PDF of letter %(number)s does not match its fingerprint. Please tell the system admin.")
+            % {"number": letter.number},
+            code="pdf_damaged",
+        )
+    return content
