@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking bench-letters
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -98,6 +98,12 @@ bench-regions: setup
 # transaction. Options: bench/booking.py --help (or BENCH_ATTEMPTS, BENCH_QUOTA, BENCH_WORKERS, ...).
 bench-booking: setup
 	$(PY) bench/booking.py
+
+# issue_letter end to end (number, Typst PDF/A render, private storage, audit) for a batch of SKU
+# letters on a scratch database. Options: bench/letters.py --help, e.g.
+# make bench-letters BENCH_LETTERS_ARGS="--count 2000 --db postgres".
+bench-letters: setup
+	$(PY) bench/letters.py $(BENCH_LETTERS_ARGS)
 
 clean-db:
 	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm

@@ -68,14 +68,17 @@ Tempat/Tgl. Lahir : {{ tempat_lahir }}, {{ tanggal_lahir }}
 Jenis Kelamin : {{ jenis_kelamin }}
 Agama : {{ agama }}
 Pekerjaan : {{ pekerjaan }}
-Alamat : {{ alamat }}, {{ kelurahan }}, {{ kecamatan }}, {{ kota }}"""
+Alamat : {{ alamat }}"""
+# kelurahan, kecamatan and kota are the issuing office's area (see templating.STANDARD_PLACEHOLDERS).
+_AREA = "{{ kelurahan }}, Kecamatan {{ kecamatan }}, {{ kota }}"
 
 _CLOSING = "Demikian surat keterangan ini dibuat dengan sebenarnya untuk dapat dipergunakan sebagaimana mestinya."
 
 
 @dataclass(frozen=True)
 class DemoTemplate:
-    """A default template; in ``body`` [IDENTITY] stands for the identity block, [CLOSING] for the closing."""
+    """A default template; in ``body`` [IDENTITY] stands for the identity block, [AREA] for the office's
+    area and [CLOSING] for the closing sentence."""
 
     service_code: str
     classification_code: str
@@ -92,8 +95,8 @@ _TEMPLATES = (
 
 [IDENTITY]
 
-adalah benar penduduk yang bertempat tinggal di alamat tersebut di atas dan, sepanjang pengetahuan kami \
-serta berdasarkan keterangan yang bersangkutan, benar memiliki dan menjalankan usaha sebagai berikut:
+adalah benar penduduk yang bertempat tinggal di wilayah [AREA] dan, sepanjang pengetahuan kami serta \
+berdasarkan keterangan yang bersangkutan, benar memiliki dan menjalankan usaha sebagai berikut:
 
 Nama Usaha : {{ nama_usaha }}
 Jenis Usaha : {{ jenis_usaha }}
@@ -114,8 +117,8 @@ tanggal {{ tanggal_permohonan }}.
 [IDENTITY]
 Keperluan : {{ keperluan }}
 
-adalah benar warga yang bertempat tinggal di wilayah kami. Surat pengantar ini diberikan kepada yang \
-bersangkutan untuk mengurus keperluan tersebut di atas pada instansi yang berwenang.
+adalah benar warga yang bertempat tinggal di wilayah [AREA]. Surat pengantar ini diberikan kepada \
+yang bersangkutan untuk mengurus keperluan tersebut di atas pada instansi yang berwenang.
 
 Demikian surat pengantar ini dibuat untuk dapat dipergunakan sebagaimana mestinya.""",
     ),
@@ -127,7 +130,7 @@ Demikian surat pengantar ini dibuat untuk dapat dipergunakan sebagaimana mestiny
 
 [IDENTITY]
 
-adalah benar berdomisili di:
+adalah benar berdomisili di wilayah [AREA], dengan alamat:
 
 Alamat Domisili : {{ alamat_domisili }}
 
@@ -144,8 +147,8 @@ untuk keperluan {{ keperluan }}.
 
 [IDENTITY]
 
-adalah benar warga yang bertempat tinggal di wilayah kami dan, berdasarkan data serta pengamatan kami, \
-termasuk keluarga tidak mampu/berpenghasilan rendah.
+adalah benar warga yang bertempat tinggal di wilayah [AREA] dan, berdasarkan data serta pengamatan \
+kami, termasuk keluarga tidak mampu/berpenghasilan rendah.
 
 Surat keterangan ini diberikan untuk keperluan {{ keperluan }} dan tidak berlaku untuk keperluan lain.
 
@@ -170,7 +173,7 @@ Surat keterangan ini dibuat berdasarkan laporan dari:
 
 Nama Pelapor : {{ nama }}
 NIK Pelapor : {{ nik }}
-Alamat : {{ alamat }}, {{ kelurahan }}, {{ kecamatan }}, {{ kota }}
+Alamat : {{ alamat }}
 
 [CLOSING] Surat ini dapat dipergunakan untuk pengurusan akta kematian pada Dinas Kependudukan dan \
 Pencatatan Sipil.""",
@@ -179,12 +182,12 @@ Pencatatan Sipil.""",
         "KEC-AHLI-WARIS",
         "593",
         "SURAT KETERANGAN AHLI WARIS",
-        """Yang bertanda tangan di bawah ini, berdasarkan surat pernyataan ahli waris yang diketahui oleh \
-lurah/kepala desa setempat dan diajukan oleh:
+        """Yang bertanda tangan di bawah ini, Camat {{ kecamatan }}, {{ kota }}, berdasarkan surat pernyataan \
+ahli waris yang diketahui oleh lurah/kepala desa setempat dan diajukan oleh:
 
 Nama : {{ nama }}
 NIK : {{ nik }}
-Alamat : {{ alamat }}, {{ kelurahan }}, {{ kecamatan }}, {{ kota }}
+Alamat : {{ alamat }}
 
 dengan ini menerangkan bahwa almarhum/almarhumah:
 
@@ -210,7 +213,7 @@ TEMPLATES = tuple(
         t.service_code,
         t.classification_code,
         t.title,
-        t.body.replace("[IDENTITY]", _IDENTITY).replace("[CLOSING]", _CLOSING),
+        t.body.replace("[IDENTITY]", _IDENTITY).replace("[AREA]", _AREA).replace("[CLOSING]", _CLOSING),
     )
     for t in _TEMPLATES
 )

@@ -27,23 +27,25 @@ from django.utils.translation import gettext as _
 
 from loket.core.errors import DomainError
 
-# The keys every template may use, whatever the service. The workflow app fills them from the
-# request and the applicant (kelurahan, kecamatan and kota are those of the applicant's address).
+# The keys every template may use, whatever the service, with what they hold. The workflow app
+# (loket.permohonan) fills them from the request, the applicant's identity and the office: kelurahan,
+# kecamatan and kota name the area of the office that issues the letter (a kecamatan office has no
+# kelurahan); keperluan comes from the request form of the services that ask for it.
 STANDARD_PLACEHOLDERS: dict[str, str] = {
     "nama": "Nama lengkap pemohon",
     "nik": "NIK pemohon (16 digit)",
-    "tempat_lahir": "Tempat lahir",
-    "tanggal_lahir": "Tanggal lahir",
-    "jenis_kelamin": "Jenis kelamin",
-    "agama": "Agama",
-    "pekerjaan": "Pekerjaan",
-    "alamat": "Alamat (jalan, RT/RW)",
+    "tempat_lahir": "Tempat lahir pemohon",
+    "tanggal_lahir": "Tanggal lahir pemohon",
+    "jenis_kelamin": "Jenis kelamin pemohon (Laki-laki/Perempuan)",
+    "agama": "Agama pemohon",
+    "pekerjaan": "Pekerjaan pemohon",
+    "alamat": "Alamat pemohon sesuai KK",
     "kode_permohonan": "Kode permohonan, mis. PMH-7K3Q-9XTA",
-    "tanggal_permohonan": "Tanggal permohonan",
-    "kelurahan": "Kelurahan/desa alamat pemohon",
-    "kecamatan": "Kecamatan alamat pemohon",
-    "kota": "Kabupaten/kota alamat pemohon",
-    "keperluan": "Keperluan surat",
+    "tanggal_permohonan": "Tanggal permohonan diajukan",
+    "kelurahan": "Kelurahan/desa kantor penerbit surat",
+    "kecamatan": "Kecamatan kantor penerbit surat",
+    "kota": "Kabupaten/kota kantor penerbit surat",
+    "keperluan": "Keperluan surat (dari formulir permohonan)",
 }
 # Standard keys holding a date: an ISO value (2026-12-01) is written in Indonesian (1 Desember 2026).
 STANDARD_DATE_KEYS = frozenset({"tanggal_lahir", "tanggal_permohonan"})
