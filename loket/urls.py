@@ -12,6 +12,7 @@ urlpatterns = [
     path("kantor/", include("loket.offices.urls")),
     path("akun/", include("loket.accounts.urls")),
     path("antrean/", include("loket.queueing.urls")),
+    path("permohonan/", include("loket.permohonan.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
