@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from loket.catalog.models import Requirement, Service
+from loket.letters.models import Letter
 from loket.offices.models import Office
 from loket.regions.models import Region
 
@@ -105,7 +106,17 @@ class Permohonan(models.Model):
     return_reason = models.TextField(_("reason for returning"), blank=True)
     reject_reason = models.TextField(_("reason for rejecting"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # LETTER_FK (added once loket.letters has its Letter model)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("letter")
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters_to_sign",
+        verbose_name=_("to be signed by"),
+    )
     pickup_office = models.ForeignKey(
         Office,
         on_delete=models.PROTECT,

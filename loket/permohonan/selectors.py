@@ -231,3 +231,14 @@ def last_identity(citizen) -> dict:
     """What the citizen filled in as identity on their latest request (to prefill the next one)."""
     latest = Permohonan.objects.filter(citizen=citizen).exclude(identity={}).order_by("-created_at").first()
     return dict(latest.identity) if latest else {}
+
+
+def signers_for(office: Office) -> list:
+    """The officials who sign the letters of ``office`` (penandatangan roles, with their titles)."""
+    from loket.accounts.models import OfficerRole
+
+    return list(
+        OfficerRole.objects.filter(office=office, role="penandatangan", is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("title", "user__full_name")
+    )

@@ -29,6 +29,8 @@ from loket.catalog.models import FieldKind, Requirement, Service
 from loket.catalog.selectors import services_offered_at
 from loket.core import clock
 from loket.core.errors import DomainError, NotAllowed
+from loket.letters import selectors as letter_selectors
+from loket.letters import services as letter_services
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
 from loket.permohonan import selectors
@@ -616,7 +618,8 @@ def hand_over(*, actor, office: Office, token: str) -> Permohonan:
 
 
 def letter_values(p: Permohonan) -> dict[str, str]:
-    """The values a letter template may use for this request (see loket.letters)."""
+    """The values a letter template may use for this request (loket.letters writes ISO dates in
+    Indonesian)."""
     region_names = {}
     region = p.office.region
     while region is not None:
@@ -626,7 +629,7 @@ def letter_values(p: Permohonan) -> dict[str, str]:
         "nama": p.citizen.full_name,
         "nik": p.citizen.nik or "",
         "kode_permohonan": p.code,
-        "tanggal_permohonan": _date_text(office_selectors.local_today(p.office, p.submitted_at or p.created_at)),
+        "tanggal_permohonan": office_selectors.local_today(p.office, p.submitted_at or p.created_at).isoformat(),
         "kelurahan": region_names.get(4, ""),
         "kecamatan": region_names.get(3, ""),
         "kota": region_names.get(2, ""),
@@ -634,11 +637,57 @@ def letter_values(p: Permohonan) -> dict[str, str]:
     }
     for key in IDENTITY_FIELDS:
         values[key] = p.identity.get(key, "")
-    if values.get("tanggal_lahir"):
-        values["tanggal_lahir"] = _date_text(dt.date.fromisoformat(values["tanggal_lahir"]))
-    kinds = {f.key: f.kind for f in p.service.fields.all()}
-    for key, value in p.values.items():
-        if key.startswith("_"):
-            continue
-        values[key] = _date_text(dt.date.fromisoformat(value)) if kinds.get(key) == FieldKind.DATE and value else value
+    values.update({key: value for key, value in p.values.items() if not key.startswith("_")})
     return values
+
+
+def _letter_parts(p: Permohonan, signer_role):
+    template = letter_selectors.template_for(p.office, p.service)
+    if template is None:
+        raise DomainError(
+            _("There is no letter template for %(service)s at this office yet. Ask the office admin to add one.")
+            % {"service": p.service.name},
+            code="no_template",
+        )
+    if signer_role is None or signer_role.role != "penandatangan" or signer_role.office_id != p.office_id:
+        raise DomainError(_("Choose who signs the letter."), code="no_signer")
+    user = signer_role.user
+    signer = letter_services.Signer(name=user.full_name, title=signer_role.title or _("Signer"), nip=user.nip)
+    return template, signer
+
+
+def preview_letter(*, actor, permohonan: Permohonan, signer_role) -> bytes:
+    """The letter as it will look (marked PRATINJAU, without a number); nothing is stored."""
+    _require_staff(actor, permohonan)
+    template, signer = _letter_parts(permohonan, signer_role)
+    return letter_services.render_preview(
+        template=template, office=permohonan.office, values=letter_values(permohonan), signer=signer
+    )
+
+
+@transaction.atomic
+def send_for_signature(*, actor, permohonan: Permohonan, signer_role) -> Permohonan:
+    """Issue the numbered letter of the request (loket.letters) and put it before its signer: the
+    request waits at "menunggu tanda tangan" until the signing app calls ``record_signed``."""
+    p = _locked(permohonan)
+    _require_staff(actor, p)
+    require_transition(p.status, Status.MENUNGGU_TANDA_TANGAN)
+    template, signer = _letter_parts(p, signer_role)
+    letter = letter_services.issue_letter(
+        actor=actor,
+        template=template,
+        office=p.office,
+        values=letter_values(p),
+        signer=signer,
+        reference=f"permohonan:{p.code}",
+    )
+    p.letter, p.signer = letter, signer_role.user
+    _move(
+        actor,
+        p,
+        Status.MENUNGGU_TANDA_TANGAN,
+        fields=["letter", "signer"],
+        action="send_for_signature",
+        data={"number": letter.number, "signer": signer_role.user.username},
+    )
+    return p

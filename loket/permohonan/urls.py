@@ -13,6 +13,8 @@ urlpatterns = [
     path("kerja/kantor/<slug:slug>/", views_staff.worklist, name="worklist"),
     path("kerja/kantor/<slug:slug>/serah-terima/", views_staff.handover, name="handover"),
     path("kerja/<str:code>/", views_staff.staff_detail, name="staff_detail"),
+    path("kerja/<str:code>/pratinjau/", views_staff.letter_preview, name="letter_preview"),
+    path("kerja/<str:code>/surat/", views_staff.letter_file, name="letter_file"),
     path("ambil/<str:token>/", views_staff.pickup, name="pickup"),
     # Citizens
     path("", views_citizen.my_requests, name="my_requests"),

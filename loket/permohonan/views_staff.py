@@ -112,10 +112,15 @@ def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
         "timeline": _timeline(p),
         "colleagues": _colleagues(p.office),
         "pickup_offices": selectors.pickup_offices(p),
+        "signers": selectors.signers_for(p.office),
         "can": {target: can_move(p.status, target) for target in Status.values},
         "answers": [(f.label, p.values.get(f.key, "")) for f in p.service.fields.all()],
         "identity": [(services.IDENTITY_LABELS[k], p.identity.get(k, "")) for k in services.IDENTITY_FIELDS],
     }
+
+
+def _signer_role(p: Permohonan, raw: str):
+    return next((r for r in selectors.signers_for(p.office) if str(r.pk) == raw), None)
 
 
 def _act(request: HttpRequest, p: Permohonan) -> str:
@@ -141,6 +146,13 @@ def _act(request: HttpRequest, p: Permohonan) -> str:
     if action == "process":
         services.start_processing(actor=actor, permohonan=p)
         return _("Processing started.")
+    if action == "send":
+        role = _signer_role(p, request.POST.get("signer", ""))
+        p = services.send_for_signature(actor=actor, permohonan=p, signer_role=role)
+        return _("Letter %(number)s is issued and waits for the signature of %(name)s.") % {
+            "number": p.letter.number,
+            "name": p.signer.full_name,
+        }
     if action == "pickup":
         office = next((o for o in selectors.pickup_offices(p) if str(o.pk) == request.POST.get("pickup_office")), None)
         if office is None:
@@ -221,3 +233,36 @@ def pickup(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Handed over. Thank you."))
         return redirect("permohonan:handover", slug=where.slug)
     return render(request, "permohonan/staff/pickup.html", {"p": p, "where": where})
+
+
+@role_required(*STAFF)
+@require_GET
+def letter_preview(request: HttpRequest, code: str) -> HttpResponse:
+    """The letter as it will look (PRATINJAU, unnumbered), for the staff before sending it."""
+    p = _staff_request(request, code)
+    try:
+        pdf = services.preview_letter(
+            actor=request.user, permohonan=p, signer_role=_signer_role(p, request.GET.get("signer", ""))
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("permohonan:staff_detail", code=p.code)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="pratinjau-{p.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF)
+@require_GET
+def letter_file(request: HttpRequest, code: str) -> HttpResponse:
+    """The issued letter (staff): the PDF as stored, before or after signing."""
+    from loket.letters.selectors import letter_pdf
+
+    p = _staff_request(request, code)
+    if p.letter is None:
+        raise Http404("no letter yet")
+    response = HttpResponse(letter_pdf(p.letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{p.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

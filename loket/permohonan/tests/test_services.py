@@ -343,6 +343,67 @@ def test_letter_values_for_templates(citizen, sku, kelurahan, at_monday):
     p = submitted(citizen, sku, kelurahan)
     values = services.letter_values(p)
     assert values["nama"] == citizen.full_name and values["nik"] == citizen.nik
-    assert values["tanggal_lahir"] == "12 November 1987" and values["mulai_usaha"] == "1 Januari 2020"
+    assert values["tanggal_lahir"] == "1987-11-12" and values["mulai_usaha"] == "2020-01-01"  # letters writes them
     assert values["kelurahan"] == "Ciputat" and values["kota"] == "Kota Tangerang Selatan"
     assert "_steps" not in values
+
+
+# --- the letter ---
+
+
+@pytest.fixture
+def lurah(kelurahan):
+    return OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah Ciputat", full_name="Hendra Gunawan")
+
+
+@pytest.fixture
+def letterhead(kelurahan, sku):
+    from loket.letters.factories import LetterTemplateFactory, OfficeLetterSettingsFactory
+
+    OfficeLetterSettingsFactory(office=kelurahan)
+    return LetterTemplateFactory(
+        service=sku,
+        title="SURAT KETERANGAN USAHA",
+        classification_code="500",
+        body="Nama : {{ nama }}\nNIK : {{ nik }}\n\nMenjalankan usaha {{ nama_usaha }} ({{ jenis_usaha }}).",
+    )
+
+
+def _signer_role(user):
+    return user.roles.get(role="penandatangan")
+
+
+def test_preview_then_send_issues_a_numbered_letter_and_waits_for_the_signer(
+    citizen, sku, kelurahan, staff, lurah, letterhead, at_monday
+):
+    import io
+
+    from pypdf import PdfReader
+
+    p = services.start_processing(
+        actor=staff, permohonan=services.verify(actor=staff, permohonan=submitted(citizen, sku, kelurahan))
+    )
+    preview = services.preview_letter(actor=staff, permohonan=p, signer_role=_signer_role(lurah))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(preview)).pages)
+    assert "PRATINJAU" in text and "Isi Nama usaha" in text
+    p = services.send_for_signature(actor=staff, permohonan=p, signer_role=_signer_role(lurah))
+    assert p.status == Status.MENUNGGU_TANDA_TANGAN and p.signer == lurah
+    assert p.letter.number.startswith("500/001/Kel.Cpt/IX/2026") and p.letter.signer_name == "Hendra Gunawan"
+    assert p.letter.reference == f"permohonan:{p.code}"
+    entry = AuditEntry.objects.get(action="permohonan.send_for_signature")
+    assert entry.data["number"] == p.letter.number
+
+
+def test_send_needs_a_template_and_a_signer_of_the_office(citizen, sku, kelurahan, staff, lurah, at_monday):
+    p = services.start_processing(
+        actor=staff, permohonan=services.verify(actor=staff, permohonan=submitted(citizen, sku, kelurahan))
+    )
+    with pytest.raises(DomainError) as err:
+        services.send_for_signature(actor=staff, permohonan=p, signer_role=_signer_role(lurah))
+    assert err.value.code == "no_template"
+    stranger = OfficerFactory(signer=True, office=OfficeFactory(kelurahan=True))
+    with pytest.raises(DomainError) as err:
+        services.preview_letter(actor=staff, permohonan=p, signer_role=_signer_role(stranger))
+    assert err.value.code in ("no_signer", "no_template")
+    p.refresh_from_db()
+    assert p.status == Status.DIPROSES and p.letter is None

@@ -120,3 +120,28 @@ def test_the_pickup_qr_opens_the_handover_for_staff_and_the_request_for_its_citi
     assert client.get(url)["Location"] == reverse("permohonan:detail", args=[request_submitted.code])
     client.force_login(CitizenFactory())
     assert client.get(url).status_code == 404
+
+
+def test_preview_and_send_the_letter_from_the_page(staff_client, request_submitted, kelurahan):
+    from loket.letters.factories import LetterTemplateFactory, OfficeLetterSettingsFactory
+
+    p = request_submitted
+    OfficeLetterSettingsFactory(office=kelurahan, unit_code="Kel.GP")
+    LetterTemplateFactory(
+        service=p.service, classification_code="500", body="Nama : {{ nama }}\n\nUsaha {{ nama_usaha }}."
+    )
+    lurah = OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah Gunung Pangilun", full_name="Yusrizal")
+    role = lurah.roles.get(role="penandatangan")
+    staff_client.post(detail_url(p), {"action": "verify"})
+    staff_client.post(detail_url(p), {"action": "process"})
+    page = staff_client.get(detail_url(p)).content.decode()
+    assert "Yusrizal — Lurah Gunung Pangilun" in page
+    preview = staff_client.get(reverse("permohonan:letter_preview", args=[p.code]), {"signer": role.pk})
+    assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
+    staff_client.post(detail_url(p), {"action": "send", "signer": role.pk})
+    p.refresh_from_db()
+    assert p.status == Status.MENUNGGU_TANDA_TANGAN and p.letter.number.startswith("500/001/Kel.GP/")
+    page = staff_client.get(detail_url(p)).content.decode()
+    assert f"Surat {p.letter.number}" in page and "menunggu tanda tangan Yusrizal" in page
+    letter = staff_client.get(reverse("permohonan:letter_file", args=[p.code]))
+    assert letter.content.startswith(b"%PDF")

@@ -15,10 +15,12 @@ register = template.Library()
 
 @register.filter
 def local(value: dt.datetime | None, office) -> dt.datetime | None:
-    """``value`` in ``office``'s own time zone (WIB/WITA/WIT): ticket times are stored in UTC."""
+    """``value`` as wall-clock time in ``office``'s own zone (WIB/WITA/WIT), for ``|time`` and
+    ``|date``. Returned naive on purpose: Django's date filters turn an aware value back into the
+    site's zone (Asia/Jakarta), which would show a WITA or WIT office's times an hour or two off."""
     if value is None:
         return None
-    return value.astimezone(office_zone(office))
+    return value.astimezone(office_zone(office)).replace(tzinfo=None)
 
 
 @register.simple_tag

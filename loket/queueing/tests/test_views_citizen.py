@@ -153,3 +153,17 @@ def test_english_is_one_click_away(citizen_client, queue, at_tuesday):
     citizen_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = citizen_client.get(reverse("queueing:book_service")).content.decode()
     assert "Step 1 of 3" in page
+
+
+def test_times_show_in_the_offices_own_zone(client, freeze):
+    from loket.queueing.tests.conftest import make_queue
+
+    office, service, _ = make_queue(wit=True)  # Jayapura: WIT, two hours ahead of Jakarta
+    freeze(dt.datetime(2026, 9, 8, 10, tzinfo=ZoneInfo("Asia/Jayapura")))
+    client.force_login(CitizenFactory())
+    page = client.get(slot_url(service, office)).content.decode()
+    assert "08.00–12.00" in page and "06.00–10.00" not in page
+    client.post(slot_url(service, office), {"action": "book", "slot": "2026-09-09T08:00"})
+    ticket = Ticket.objects.get(office=office)
+    page = client.get(reverse("queueing:ticket", args=[ticket.token])).content.decode()
+    assert "08.00–12.00 WIT" in page
