@@ -216,6 +216,10 @@ OFFICES = [
 ]
 
 
+# Kota Bekasi lets citizens take a kecamatan service to any of its 12 kecamatan.
+CITIES_WITH_ANY_KECAMATAN = ("32.75",)
+
+
 @dataclass(frozen=True)
 class DemoQueue:
     """A queue (service group) every demo office of one kind gets: its letter, name, the catalogue
@@ -276,6 +280,8 @@ ACCOUNTS = [
         title="Camat Ciputat",
     ),
     DemoAccount("petugas.tegal", "Siti Nurhaliza", "petugas_loket", office="disdukcapil-kota-tegal"),
+    DemoAccount("verifikator.gunungpangilun", "Rahmi Yanti", "verifikator", office="kelurahan-gunung-pangilun"),
+    DemoAccount("verifikator.sawah", "Dewi Lestari", "verifikator", office="kelurahan-sawah"),
     DemoAccount("kiosk.tegal", "Kiosk Antrean Disdukcapil Tegal", "kiosk", office="disdukcapil-kota-tegal"),
     DemoAccount(
         "lurah.gunungpangilun",

@@ -26,8 +26,11 @@ from loket.catalog.models import Service
 from loket.catalog.services import load_catalog, read_catalog
 from loket.core import clock
 from loket.demo import data
+from loket.letters.demo import ensure_demo_letters
 from loket.offices import services as offices
 from loket.offices.models import Office
+from loket.permohonan.models import CityPolicy
+from loket.permohonan.services import set_city_policy
 from loket.queueing import config as queue_config
 from loket.queueing.models import ServiceGroup
 from loket.queueing.selectors import is_offered
@@ -55,6 +58,7 @@ class DemoResult:
     credentials: list[Credential] = field(default_factory=list)  # new accounts only
     accounts_kept: list[str] = field(default_factory=list)
     queues_created: list[str] = field(default_factory=list)
+    letters_created: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -252,4 +256,15 @@ def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequenc
         ensure_accounts(result=result)
         admin = User.objects.get(username=data.ACCOUNTS[0].username)
         ensure_queues(actor=admin, result=result)
+        letters = ensure_demo_letters(actor=admin)
+        result.letters_created = letters.settings_created + letters.templates_created
+        ensure_city_policies()
     return result
+
+
+def ensure_city_policies() -> None:
+    """Kota Bekasi's rule that a citizen may choose any kecamatan (kept if an admin changed it)."""
+    for code in data.CITIES_WITH_ANY_KECAMATAN:
+        region = Region.objects.filter(code=code).first()
+        if region is not None and not CityPolicy.objects.filter(region=region).exists():
+            set_city_policy(actor=None, region=region, any_kecamatan=True)

@@ -34,7 +34,7 @@ from loket.letters import services as letter_services
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
 from loket.permohonan import selectors
-from loket.permohonan.models import Permohonan, Status, Upload
+from loket.permohonan.models import CityPolicy, Permohonan, Status, Upload
 from loket.permohonan.uploads import check_upload
 from loket.permohonan.workflow import require_transition
 from loket.regions.validators import parse_nik
@@ -691,3 +691,25 @@ def send_for_signature(*, actor, permohonan: Permohonan, signer_role) -> Permoho
         data={"number": letter.number, "signer": signer_role.user.username},
     )
     return p
+
+
+@transaction.atomic
+def set_city_policy(*, actor, region, any_kecamatan: bool) -> None:
+    """Whether citizens of the kabupaten/kota ``region`` may take a kecamatan service to any of its
+    kecamatan (Kota Bekasi). A system admin or the city's own admin (None: the system, for the demo)."""
+    if actor is not None and not (
+        actor.has_any_role(("system_admin",))
+        or any(r.role == "city_admin" and r.region_id == region.code for r in actor.active_roles())
+    ):
+        raise NotAllowed(_("Only the admin of %(city)s can change its rules.") % {"city": region.name})
+    policy, _created = CityPolicy.objects.select_for_update().get_or_create(region=region)
+    before = policy.any_kecamatan
+    policy.any_kecamatan = any_kecamatan
+    policy.save(update_fields=["any_kecamatan"])
+    record(
+        actor=actor,
+        action="permohonan.city_policy",
+        obj=policy,
+        from_state=str(before),
+        to_state=str(any_kecamatan),
+    )

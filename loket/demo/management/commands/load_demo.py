@@ -52,6 +52,10 @@ class Command(BaseCommand):
                 _("Queues: %(count)d offices got their standard queues and quotas.")
                 % {"count": len(result.queues_created)}
             )
+        if result.letters_created:
+            out.write(
+                _("Letters: %(count)d letterheads and templates created.") % {"count": len(result.letters_created)}
+            )
         if result.credentials:
             out.write("")
             out.write(self.style.WARNING(_("Demo accounts created. Their passwords are shown ONLY NOW: note them.")))
