@@ -242,3 +242,8 @@ def signers_for(office: Office) -> list:
         .select_related("user")
         .order_by("title", "user__full_name")
     )
+
+
+def cities_with_any_kecamatan() -> set[str]:
+    """Codes of the kabupaten/kota that let citizens choose any of their kecamatan."""
+    return set(CityPolicy.objects.filter(any_kecamatan=True).values_list("region_id", flat=True))

@@ -170,7 +170,14 @@ def choose_office(request: HttpRequest, service_slug: str) -> HttpResponse:
                 error, status = exc.message, 400
             else:
                 return redirect("permohonan:fill", code=p.code)
-    context = {"service": service, "choices": choices, "error": error, "selected": selected}
+    free_cities = selectors.cities_with_any_kecamatan()
+    context = {
+        "service": service,
+        "choices": [(o, n, o.kind == "kecamatan" and o.region_id[:5] in free_cities) for o, n in choices],
+        "error": error,
+        "selected": selected,
+        "kecamatan_service": "kecamatan" in service.office_kinds,
+    }
     return render(request, "permohonan/choose_office.html", context, status=status)
 
 

@@ -403,3 +403,17 @@ def test_the_header_and_the_catalogue_link_to_requests(citizen_client, sku):
     offline = ServiceFactory(allows_online_request=False)
     page = text(citizen_client.get(reverse("catalog:detail", args=[offline.slug])))
     assert "Ajukan online" not in page
+
+
+def test_bekasi_kecamatan_are_marked_as_open_to_any_citizen_of_the_city(client):
+    from loket.permohonan.models import CityPolicy
+
+    service = ServiceFactory(office_kinds=["kecamatan"], name="Rekomendasi kecamatan")
+    bekasi = OfficeFactory(region_code="32.75.01", name="Kecamatan Bekasi Timur")
+    ciputat = OfficeFactory(name="Kecamatan Ciputat")
+    CityPolicy.objects.create(region_id="32.75", any_kecamatan=True)
+    client.force_login(CitizenFactory())
+    page = client.get(reverse("permohonan:choose_office", args=[service.slug])).content.decode()
+    assert "boleh di kecamatan mana pun di kota ini" in page
+    items = {name: next(li for li in page.split("<li") if name in li) for name in (bekasi.name, ciputat.name)}
+    assert "mana pun" in items[bekasi.name] and "mana pun" not in items[ciputat.name]
