@@ -22,5 +22,6 @@ urlpatterns = [
     path("ajukan/<slug:service_slug>/", views_citizen.choose_office, name="choose_office"),
     path("<str:code>/isi/", views_citizen.fill, name="fill"),
     path("<str:code>/berkas/<int:pk>/", views_citizen.upload_file, name="upload_file"),
+    path("<str:code>/surat/", views_citizen.letter, name="letter"),
     path("<str:code>/", views_citizen.detail, name="detail"),
 ]

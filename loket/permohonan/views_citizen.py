@@ -19,6 +19,7 @@ from loket.audit.selectors import audit_trail_for_object
 from loket.catalog.models import FieldKind, Service, ServiceCategory
 from loket.core.access import citizen_required, login_required
 from loket.core.errors import DomainError
+from loket.letters.selectors import letter_pdf
 from loket.permohonan import selectors, services
 from loket.permohonan.models import OPEN_STATUSES, Permohonan, Status
 from loket.permohonan.uploads import max_bytes
@@ -71,6 +72,10 @@ NEXT_STEP = {
 
 
 # --- lookups ----------------------------------------------------------------------------------
+
+
+# A signed letter is valid electronically: the citizen may download it once the request is done.
+DOWNLOADABLE = (Status.SELESAI, Status.SIAP_DIAMBIL, Status.DIAMBIL)
 
 
 def _own(request: HttpRequest, code: str) -> Permohonan:
@@ -407,6 +412,7 @@ def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
         "pickup_office": (p.pickup_office or p.office) if ready else None,
         "pickup_url": _pickup_url(request, p) if ready else "",
         "can_withdraw": can_move(p.status, Status.DIBATALKAN),
+        "downloadable": p.status in DOWNLOADABLE,
     }
 
 
@@ -450,4 +456,18 @@ def upload_file(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     response = FileResponse(handle, content_type=upload.content_type, filename=upload.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_required
+@require_GET
+def letter(request: HttpRequest, code: str) -> HttpResponse:
+    """The citizen's own letter, once it is signed (the request is done): valid electronically."""
+    p = _own(request, code)
+    if p.letter is None or p.status not in DOWNLOADABLE:
+        raise Http404("no signed letter")
+    response = HttpResponse(letter_pdf(p.letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{p.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -145,3 +145,26 @@ def test_preview_and_send_the_letter_from_the_page(staff_client, request_submitt
     assert f"Surat {p.letter.number}" in page and "menunggu tanda tangan Yusrizal" in page
     letter = staff_client.get(reverse("permohonan:letter_file", args=[p.code]))
     assert letter.content.startswith(b"%PDF")
+
+
+def test_the_citizen_downloads_the_letter_only_once_it_is_signed(client, staff_client, request_submitted, kelurahan):
+    from loket.letters.factories import LetterTemplateFactory, OfficeLetterSettingsFactory
+
+    p = request_submitted
+    OfficeLetterSettingsFactory(office=kelurahan)
+    LetterTemplateFactory(service=p.service, body="Nama : {{ nama }}")
+    role = OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah").roles.get(role="penandatangan")
+    for action in ("verify", "process"):
+        staff_client.post(detail_url(p), {"action": action})
+    staff_client.post(detail_url(p), {"action": "send", "signer": role.pk})
+    client.force_login(p.citizen)
+    url = reverse("permohonan:letter", args=[p.code])
+    assert client.get(url).status_code == 404  # not signed yet
+    p.refresh_from_db()
+    services.record_signed(actor=None, permohonan=p)
+    page = client.get(reverse("permohonan:detail", args=[p.code])).content.decode()
+    assert "Unduh surat (PDF)" in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    client.force_login(CitizenFactory())
+    assert client.get(url).status_code == 404
