@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "loket.accounts",
     "loket.audit",
     "loket.letters",
+    "loket.signing",
     "loket.queueing",
     "loket.permohonan",
     "loket.demo",
