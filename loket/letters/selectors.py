@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from loket.catalog.models import Service
 from loket.core.errors import DomainError
 from loket.letters.models import Letter, LetterTemplate, OfficeLetterSettings
-from loket.letters.templating import STANDARD_PLACEHOLDERS
+from loket.letters.templating import allowed_keys
 from loket.offices.models import Office
 
 
@@ -28,9 +28,7 @@ def template_for(office: Office, service: Service) -> LetterTemplate | None:
 
 def allowed_placeholders(service: Service) -> list[str]:
     """The standard keys (``STANDARD_PLACEHOLDERS``), then the keys of the service's request form fields."""
-    keys = list(STANDARD_PLACEHOLDERS)
-    keys += [key for key in service.fields.values_list("key", flat=True) if key not in STANDARD_PLACEHOLDERS]
-    return keys
+    return allowed_keys(service.fields.values_list("key", flat=True))
 
 
 def letters_with_reference(reference: str) -> QuerySet[Letter]:

@@ -27,8 +27,9 @@ from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loket.audit.services import record
 from loket.catalog.models import FieldKind, Service
@@ -325,6 +326,51 @@ def save_template(
     return row
 
 
+def _template_in_use(count: int) -> DomainError:
+    return DomainError(
+        ngettext(
+            "This template cannot be deleted: %(count)s letter was already issued from it and keeps it for the "
+            "records. Change the template instead; letters already issued stay as they are.",
+            "This template cannot be deleted: %(count)s letters were already issued from it and keep it for the "
+            "records. Change the template instead; letters already issued stay as they are.",
+            count,
+        )
+        % {"count": count},
+        code="in_use",
+    )
+
+
+@transaction.atomic
+def delete_template(*, actor, template: LetterTemplate) -> None:
+    """Delete a letter template, e.g. an office's own one so that its letters use the default again.
+    Refused once letters were issued from it: a letter keeps the template it was made from."""
+    row = LetterTemplate.objects.select_for_update().select_related("service", "office").filter(pk=template.pk).first()
+    if row is None:
+        raise DomainError(_("This letter template no longer exists. Reload the page."), code="gone")
+    _require_manager(actor, row.office)
+    # The row lock also holds back a letter being issued from it (its foreign key waits for the lock).
+    issued = Letter.objects.filter(template=row).count()
+    if issued:
+        raise _template_in_use(issued)
+    record(
+        actor=actor,
+        action="letters.template.delete",
+        obj=row,
+        from_state=row.title,
+        office_id=row.office_id,
+        data={
+            "service": row.service.code,
+            "classification_code": row.classification_code,
+            "title": row.title,
+            "body": row.body,
+        },
+    )
+    try:
+        row.delete()
+    except ProtectedError as exc:
+        raise _template_in_use(len(exc.protected_objects)) from exc
+
+
 # --- the letter's content ---------------------------------------------------------------------
 
 
@@ -347,10 +393,9 @@ def _value_text(key: str, value: Any, date_keys: set[str]) -> str:
     return date_text(text) if key in date_keys else text
 
 
-def _prepare_values(service: Service, keys: list[str], values: dict[str, Any], *, final: bool) -> dict[str, str]:
+def _prepare_values(fields: dict[str, Any], keys: list[str], values: dict[str, Any], *, final: bool) -> dict[str, str]:
     """The values of the keys the template uses, as plain text (ISO dates in Indonesian). For a real
     letter every key needs a value except optional request form fields (shown as "-")."""
-    fields = {f.key: f for f in service.fields.all()}
     date_keys = set(templating.STANDARD_DATE_KEYS) | {k for k, f in fields.items() if f.kind == FieldKind.DATE}
     out: dict[str, str] = {}
     missing = []
@@ -440,9 +485,13 @@ def _require_template_fits(template: LetterTemplate, office: Office) -> None:
         )
 
 
-def _blocks(template: LetterTemplate) -> tuple[list, list[str]]:
-    body = templating.validate_body(template.body, selectors.allowed_placeholders(template.service))
-    return templating.parse(body), templating.placeholders_in(body)
+def _content(template: LetterTemplate, values: dict[str, Any], *, final: bool) -> tuple[list, dict[str, str]]:
+    """The template's blocks (validated again: it may have been changed outside the services) and the
+    values it uses, cleaned."""
+    fields = {f.key: f for f in template.service.fields.all()}
+    body = templating.validate_body(template.body, templating.allowed_keys(fields))
+    keys = templating.placeholders_in(body)
+    return templating.parse(body), _prepare_values(fields, keys, values, final=final)
 
 
 def render_preview(*, template: LetterTemplate, office: Office, values: dict[str, Any], signer: Signer) -> bytes:
@@ -453,8 +502,7 @@ def render_preview(*, template: LetterTemplate, office: Office, values: dict[str
     settings_row = _require_settings(office)
     title = templating.validate_title(template.title)
     code = templating.validate_classification_code(template.classification_code)
-    blocks, keys = _blocks(template)
-    clean = _prepare_values(template.service, keys, values, final=False)
+    blocks, clean = _content(template, values, final=False)
     signer = _check_signer(signer)
     now = clock.now()
     issued_on = local_today(office, now)
@@ -480,11 +528,15 @@ def render_preview(*, template: LetterTemplate, office: Office, values: dict[str
 
 
 def _next_sequence(office: Office, series: str, year: int) -> int:
-    # INSERT … ON CONFLICT DO NOTHING: the first letters of a series racing never collide; then the
-    # conditional UPDATE takes the number and keeps the row locked until commit.
-    LetterCounter.objects.bulk_create([LetterCounter(office=office, series=series, year=year)], ignore_conflicts=True)
+    """Take the next number: the UPDATE locks the counter row until commit. The first letter of a
+    series and year finds no row; INSERT … ON CONFLICT DO NOTHING creates it (letters racing for it
+    never collide: the loser waits for the winner's row) and the UPDATE runs again."""
     counter = LetterCounter.objects.filter(office=office, series=series, year=year)
-    counter.update(last_number=F("last_number") + 1)
+    if not counter.update(last_number=F("last_number") + 1):
+        LetterCounter.objects.bulk_create(
+            [LetterCounter(office=office, series=series, year=year)], ignore_conflicts=True
+        )
+        counter.update(last_number=F("last_number") + 1)
     return counter.values_list("last_number", flat=True).get()
 
 
@@ -508,8 +560,7 @@ def issue_letter(
     settings_row = _require_settings(office)
     title = templating.validate_title(template.title)
     series = templating.validate_classification_code(template.classification_code)
-    blocks, keys = _blocks(template)
-    clean = _prepare_values(template.service, keys, values, final=True)
+    blocks, clean = _content(template, values, final=True)
     signer = _check_signer(signer)
     reference = _line(reference, label=_("reference"), max_length=100, required=False)
     logo = _logo_of(settings_row)

@@ -87,6 +87,11 @@ class Table:
 Block = Paragraph | Table
 
 
+def allowed_keys(field_keys: Iterable[str]) -> list[str]:
+    """The placeholders a template may use: the standard keys, then the service's form field keys."""
+    return [*STANDARD_PLACEHOLDERS, *(key for key in field_keys if key not in STANDARD_PLACEHOLDERS)]
+
+
 def _allowed_text(allowed: Iterable[str]) -> str:
     return ", ".join(allowed)
 
