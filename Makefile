@@ -48,15 +48,19 @@ run: demo
 
 # --- checks -------------------------------------------------------------------------------
 
-# Debian packages the tests need: headless Chromium for the browser tests, gettext for messages.
+# Debian packages the tests need: headless Chromium for the browser tests, gettext for messages,
+# and for the signing tests SoftHSM2 (a PKCS#11 software token), poppler's pdfsig and NSS's certutil
+# (independent validators of the signed PDFs).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null 2>&1 \
+	  || [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1 \
+	  || ! command -v pdfsig >/dev/null 2>&1 || ! command -v certutil >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian packages chromium and gettext ..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium gettext >/dev/null; \
+	    echo "Installing Debian packages chromium, gettext, softhsm2, poppler-utils and libnss3-tools ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium gettext softhsm2 poppler-utils libnss3-tools >/dev/null; \
 	  else \
-	    echo "The browser tests need Debian's chromium (and gettext). Install them first:"; \
-	    echo "    sudo apt-get install chromium gettext"; \
+	    echo "The tests need Debian's chromium, gettext, softhsm2, poppler-utils and libnss3-tools. Install them first:"; \
+	    echo "    sudo apt-get install chromium gettext softhsm2 poppler-utils libnss3-tools"; \
 	    exit 1; \
 	  fi; \
 	fi
