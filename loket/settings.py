@@ -237,3 +237,25 @@ LOGGING = {
 
 # Region data shipped with the project (Kepmendagri 300.2.2-2138/2025), see loket/regions/data/README.md
 REGIONS_CSV = BASE_DIR / "loket" / "regions" / "data" / "wilayah_kemendagri_2025.csv"
+
+# --- Electronic signatures (loket.signing; docs/operations.md, section "Signing") -------------
+# The deployment's own certificate authority: "CN=Loket Root CA <name>, O=<organisation>, C=ID".
+LOKET_DEPLOYMENT_NAME = os.environ.get("LOKET_DEPLOYMENT_NAME", "Loket")
+LOKET_CA_ORGANISATION = os.environ.get("LOKET_CA_ORGANISATION", "Pemerintah Daerah (Loket)")
+# Seals the CA and TSA private keys. Required in production (signing refuses to run without it);
+# development and tests fall back to a marked development passphrase (loket.signing.ca).
+LOKET_CA_PASSPHRASE = os.environ.get("LOKET_CA_PASSPHRASE", "")
+# An external RFC 3161 timestamping service; empty = the deployment's own TSA certificate.
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+# The PKCS#11 module of the signers' tokens (Debian's SoftHSM2 by default).
+SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+# The font of the visible stamp, embedded in the signed PDF (fonts-dejavu-core).
+SIGNING_STAMP_FONT = os.environ.get("SIGNING_STAMP_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# The largest PDF the public verification page analyses.
+SIGNING_MAX_VERIFY_BYTES = int(os.environ.get("SIGNING_MAX_VERIFY_BYTES", str(10 * 1024 * 1024)))
+# Signer kinds -> dotted path of a factory(signer_key) returning a Signer; merged over the built-in
+# registry in loket.signing.signers (local, pkcs11; bsre is registered by loket.signing.signers.bsre).
+SIGNING_SIGNERS: dict[str, str] = {}
+# Cheap Argon2id parameters for the test suite only (set by loket/signing/tests/conftest.py);
+# refused in production. None = the memory-hard default of loket.signing.sealing.
+SIGNING_KDF_TEST_PARAMS: dict[str, int] | None = None
