@@ -240,13 +240,15 @@ REGIONS_CSV = BASE_DIR / "loket" / "regions" / "data" / "wilayah_kemendagri_2025
 
 # --- Electronic signatures (loket.signing; docs/operations.md, section "Signing") -------------
 # The deployment's own certificate authority: "CN=Loket Root CA <name>, O=<organisation>, C=ID".
-LOKET_DEPLOYMENT_NAME = os.environ.get("LOKET_DEPLOYMENT_NAME", "Loket")
+LOKET_DEPLOYMENT_NAME = os.environ.get("LOKET_DEPLOYMENT_NAME", "")
 LOKET_CA_ORGANISATION = os.environ.get("LOKET_CA_ORGANISATION", "Pemerintah Daerah (Loket)")
 # Seals the CA and TSA private keys. Required in production (signing refuses to run without it);
 # development and tests fall back to a marked development passphrase (loket.signing.ca).
 LOKET_CA_PASSPHRASE = os.environ.get("LOKET_CA_PASSPHRASE", "")
 # An external RFC 3161 timestamping service; empty = the deployment's own TSA certificate.
 SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+# With SIGNING_TSA_URL: a PEM file with the external TSA's CA certificates (to validate and embed).
+SIGNING_TSA_CA_FILE = os.environ.get("SIGNING_TSA_CA_FILE", "")
 # The PKCS#11 module of the signers' tokens (Debian's SoftHSM2 by default).
 SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 # The font of the visible stamp, embedded in the signed PDF (fonts-dejavu-core).
