@@ -13,6 +13,7 @@ urlpatterns = [
     path("akun/", include("loket.accounts.urls")),
     path("antrean/", include("loket.queueing.urls")),
     path("permohonan/", include("loket.permohonan.urls")),
+    path("surat/", include("loket.letters.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

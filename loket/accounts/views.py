@@ -104,6 +104,14 @@ def _manage_queue_url(office) -> str:
         return ""
 
 
+def _manage_letters_url(office) -> str:
+    """Link to the office's letterhead and letter templates page (letters app); empty if not installed."""
+    try:
+        return reverse("letters:manage", kwargs={"slug": office.slug})
+    except NoReverseMatch:
+        return ""
+
+
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -112,7 +120,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         offices = list(selectors.manageable_offices_for(user)[:200])
         context.update(
             roles=list(selectors.roles_for(user)),
-            managed_offices=[(office, _manage_hours_url(office), _manage_queue_url(office)) for office in offices],
+            managed_offices=[
+                (office, _manage_hours_url(office), _manage_queue_url(office), _manage_letters_url(office))
+                for office in offices
+            ],
             may_manage_officers=user.has_any_role([Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
             may_manage_holidays=user.has_any_role([Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
         )

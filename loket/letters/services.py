@@ -344,7 +344,7 @@ def _template_in_use(count: int) -> DomainError:
 def delete_template(*, actor, template: LetterTemplate) -> None:
     """Delete a letter template, e.g. an office's own one so that its letters use the default again.
     Refused once letters were issued from it: a letter keeps the template it was made from."""
-    row = LetterTemplate.objects.select_for_update().select_related("service", "office").filter(pk=template.pk).first()
+    row = LetterTemplate.objects.select_for_update().filter(pk=template.pk).first()
     if row is None:
         raise DomainError(_("This letter template no longer exists. Reload the page."), code="gone")
     _require_manager(actor, row.office)
