@@ -9,9 +9,14 @@ BSrE key never leaves BSrE.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from loket.letters.models import Letter
 
 
 class SigningAuthority(models.Model):
@@ -97,3 +102,66 @@ class SignerKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+def new_verification_token() -> str:
+    """The token in a signed document's QR code: 192 random bits, never a sequential id."""
+    return secrets.token_urlsafe(24)
+
+
+def private_storage():
+    return storages["private"]
+
+
+def signed_path(instance, filename: str) -> str:
+    return f"signed/{instance.letter.office_id}/{instance.letter.year}/{filename}"
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for signature")
+    SIGNED = "signed", _("Signed")
+
+
+class SignedDocument(models.Model):
+    """A letter put before an official to sign, then signed: the signed PDF, its SHA-256 (what
+    verification compares), the trusted signing time, and the verification token of its QR code.
+
+    ``attempt`` guards against signing twice: it is set (and committed) before a signer is asked,
+    cleared after; one left "unknown" (a remote signer whose answer was lost) blocks further
+    attempts until an officer checks the document (``services.clear_unknown_attempt``).
+    """
+
+    letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="signature", verbose_name=_("letter"))
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents_to_sign", verbose_name=_("signer")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING, db_index=True
+    )
+    verification_token = models.CharField(max_length=64, unique=True, default=new_verification_token, editable=False)
+    requested_at = models.DateTimeField(_("requested at"))
+    attempt = models.CharField(_("signing attempt"), max_length=12, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    signed_pdf = models.FileField(_("signed PDF"), storage=private_storage, upload_to=signed_path, blank=True)
+    signed_sha256 = models.CharField(_("SHA-256 of the signed PDF"), max_length=64, blank=True, db_index=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signer_kind = models.CharField(_("signed with"), max_length=10, blank=True)
+    certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
+    certificate_serial = models.CharField(_("certificate serial"), max_length=64, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        verbose_name = _("signed document")
+        verbose_name_plural = _("signed documents")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.letter.number} ({self.get_status_display()})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
