@@ -232,6 +232,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # fontTools narrates every font subset (the e-signature stamp) at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,344 @@
+"""The verbs of signer keys: issue one from the deployment CA, import a PKCS#12 file, register a key
+that lives in a PKCS#11 token, change the PIN, revoke.
+
+Each service takes keyword-only arguments including ``actor`` (None = the system, e.g. the
+``signing_ca`` management command, run by whoever holds the server), checks permission, runs in one
+transaction and writes an audit row. A PIN is an argument and nothing else: never logged, never in
+the audit data, never stored (only the key sealed with it, ``loket.signing.sealing``).
+
+The PIN rule (``check_pin``): at least 8 characters (digits are fine), not one character repeated.
+Why 8 and not the 6 digits of a bank card: a bank card's PIN is only ever tried online, where a
+lock-out stops guessing. A sealed key can also be attacked offline by someone who copied the
+database; then only Argon2id's cost (~0.25 s and 64 MiB per guess) stands between them and the key:
+the 10^6 six-digit PINs fall in days on a few cores, 10^8 eight-digit ones take centuries of
+core-time. Longer passphrases are welcome (up to 128 characters). Online, wrong PINs count towards
+a lock-out (``MAX_FAILED_ATTEMPTS``, then ``LOCK_DURATION``), also when changing the PIN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from loket.accounts.models import OfficerRole, Role
+from loket.audit.services import record
+from loket.core import clock
+from loket.core.errors import DomainError, NotAllowed
+from loket.signing import ca, sealing
+from loket.signing.models import SignerKey, SignerKind
+from loket.signing.signers.base import WrongPin
+
+MIN_PIN_LENGTH = 8
+MAX_PIN_LENGTH = 128
+MAX_FAILED_ATTEMPTS = 5
+LOCK_DURATION = dt.timedelta(minutes=30)
+MAX_PKCS12_BYTES = 256 * 1024
+SYSTEM_ADMIN = "system_admin"
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def check_pin(pin: str) -> str:
+    """The PIN as given, or ``DomainError`` saying what is wrong with it (see the module docstring)."""
+    if not isinstance(pin, str) or len(pin) < MIN_PIN_LENGTH:
+        raise DomainError(
+            _("The PIN must have at least %(min)s characters.") % {"min": MIN_PIN_LENGTH}, code="pin_short"
+        )
+    if len(pin) > MAX_PIN_LENGTH:
+        raise DomainError(_("The PIN may have at most %(max)s characters.") % {"max": MAX_PIN_LENGTH}, code="pin_long")
+    if len(set(pin)) == 1:
+        raise DomainError(_("The PIN may not be one character repeated."), code="pin_weak")
+    return pin
+
+
+def _is_system_admin(actor) -> bool:
+    if actor is None:
+        return True  # the system: a management command run on the server
+    if not (getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)):
+        return False
+    return bool(getattr(actor, "is_superuser", False)) or actor.has_any_role((SYSTEM_ADMIN,))
+
+
+def _require_system_admin(actor) -> None:
+    if not _is_system_admin(actor):
+        raise NotAllowed(_("Only a system admin may manage signing keys."))
+
+
+def _require_owner_or_system(actor, signer_key: SignerKey) -> None:
+    if actor is None:
+        return
+    if not (getattr(actor, "is_authenticated", False) and actor.pk == signer_key.user_id):
+        raise NotAllowed(_("Only the key's owner may change its PIN."))
+
+
+def signer_title(user) -> str:
+    """The position a user signs as: the title of their active penandatangan role, if any."""
+    role = (
+        OfficerRole.objects.filter(user=user, role=Role.PENANDATANGAN, is_active=True)
+        .exclude(title="")
+        .order_by("id")
+        .first()
+    )
+    return role.title if role else ""
+
+
+def active_key_for(user) -> SignerKey | None:
+    return SignerKey.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def _require_no_active_key(user) -> None:
+    if active_key_for(user) is not None:
+        raise DomainError(
+            _("%(user)s already has an active signing key: revoke it first.") % {"user": user}, code="key_exists"
+        )
+
+
+def _cert_fields(cert: x509.Certificate) -> dict:
+    return {
+        "certificate_pem": ca.pem(cert),
+        "certificate_serial": ca.serial_hex(cert),
+        "not_after": cert.not_valid_after_utc,
+    }
+
+
+def _audit_data(cert: x509.Certificate | None, signer_key: SignerKey) -> dict:
+    data = {"kind": signer_key.kind, "user": signer_key.user.username}
+    if cert is not None:
+        data.update(
+            subject=cert.subject.rfc4514_string(),
+            serial=ca.serial_hex(cert),
+            not_after=cert.not_valid_after_utc.isoformat(),
+        )
+    return data
+
+
+# --- issuing and importing ----------------------------------------------------------------------
+
+
+def issue_signer_key(*, actor, user, pin: str, title: str = "") -> SignerKey:
+    """A new key pair for ``user`` with a certificate from the deployment CA, the private key sealed
+    with ``pin``. ``title`` (the position in the certificate) defaults to the user's signer role."""
+    _require_system_admin(actor)
+    check_pin(pin)
+    title = " ".join((title or signer_title(user)).split())
+    if not title:
+        raise DomainError(_("Enter the signer's position (e.g. Lurah Ciputat)."), code="title")
+    authority = ca.active_authority()
+    key = ca.new_private_key()
+    cert = ca.issue_certificate_for_public_key(
+        public_key=key.public_key(),
+        name=user.full_name or user.username,
+        title=title,
+        nip=user.nip,
+        email=user.email,
+        authority=authority,
+    )
+    sealed = sealing.seal(ca.private_key_der(key), pin)
+    with transaction.atomic():
+        _require_no_active_key(user)
+        signer_key = SignerKey.objects.create(
+            user=user, kind=SignerKind.LOCAL, sealed_key=sealed, created_at=clock.now(), **_cert_fields(cert)
+        )
+        record(actor=actor, action="signing.key_issue", obj=signer_key, data=_audit_data(cert, signer_key))
+    return signer_key
+
+
+def _check_key_matches(key, cert: x509.Certificate) -> None:
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise DomainError(_("The key in the PKCS#12 file must be RSA or EC."), code="p12_key_type")
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size < 2048:
+        raise DomainError(_("The RSA key in the PKCS#12 file is too short (at least 2048 bits)."), code="p12_key_size")
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+        raise DomainError(_("The key in the PKCS#12 file does not belong to its certificate."), code="p12_mismatch")
+
+
+def _check_signing_certificate(cert: x509.Certificate) -> None:
+    now = clock.now()
+    if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+        raise DomainError(_("The certificate in the PKCS#12 file is expired or not valid yet."), code="p12_expired")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return
+    if not (usage.digital_signature or usage.content_commitment):
+        raise DomainError(_("The certificate in the PKCS#12 file may not be used for signing."), code="p12_usage")
+
+
+def _issuer_in_bundle(cert: x509.Certificate, bundle: list[x509.Certificate]) -> x509.Certificate | None:
+    for candidate in bundle:
+        if ca.issued_by(cert, candidate):
+            return candidate
+    return None
+
+
+def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_issuer: bool = False) -> SignerKey:
+    """Import a key and certificate from a PKCS#12 file; the key is then sealed with ``pin``.
+
+    The certificate must be issued by a CA this deployment knows (its own root, or an issuer an
+    admin accepted earlier). With ``trust_issuer`` the certificate's direct issuer, which must be in
+    the file and be a CA certificate that really signed it, is accepted as an extra trusted issuer
+    (audited): the admin vouches for it. Nothing else is trusted implicitly."""
+    _require_system_admin(actor)
+    check_pin(pin)
+    if len(data) > MAX_PKCS12_BYTES:
+        raise DomainError(_("The PKCS#12 file is too large."), code="p12_size")
+    try:
+        key, cert, bundle = pkcs12.load_key_and_certificates(data, (passphrase or "").encode("utf-8"))
+    except (ValueError, TypeError):
+        raise DomainError(_("The PKCS#12 file cannot be opened: the file or its passphrase is wrong."), code="p12_open")
+    if key is None or cert is None:
+        raise DomainError(_("The PKCS#12 file must hold one private key and its certificate."), code="p12_content")
+    _check_key_matches(key, cert)
+    _check_signing_certificate(cert)
+    authority = ca.active_authority()
+    issuer = ca.known_issuer_of(cert, authority)
+    if issuer is None:
+        if not trust_issuer:
+            raise DomainError(
+                _(
+                    "The certificate is not issued by a CA this deployment knows. "
+                    "Accept its issuer explicitly (--trust-issuer) if you trust it."
+                ),
+                code="p12_unknown_issuer",
+            )
+        issuer = _issuer_in_bundle(cert, list(bundle or ()))
+        if issuer is None:
+            raise DomainError(
+                _("The issuer's certificate is not in the PKCS#12 file, so it cannot be accepted."),
+                code="p12_no_issuer",
+            )
+    sealed = sealing.seal(ca.private_key_der(key), pin)
+    with transaction.atomic():
+        _require_no_active_key(user)
+        if ca.known_issuer_of(cert, authority) is None:
+            ca.add_trusted_issuer(authority, issuer, actor=actor)
+        signer_key = SignerKey.objects.create(
+            user=user, kind=SignerKind.LOCAL, sealed_key=sealed, created_at=clock.now(), **_cert_fields(cert)
+        )
+        data = _audit_data(cert, signer_key)
+        data.update(imported=True, issuer=issuer.subject.rfc4514_string())
+        record(actor=actor, action="signing.key_import", obj=signer_key, data=data)
+    return signer_key
+
+
+def register_pkcs11_key(*, actor, user, token_label: str, key_label: str, certificate_pem: str) -> SignerKey:
+    """Record that ``user``'s key lives in a PKCS#11 token (``token_label`` / ``key_label``) with
+    ``certificate_pem``, which must come from a CA this deployment knows."""
+    _require_system_admin(actor)
+    token_label = (token_label or "").strip()
+    key_label = (key_label or "").strip()
+    if not token_label or not key_label:
+        raise DomainError(_("Enter the token label and the key label."), code="pkcs11_labels")
+    try:
+        cert = ca.load_certificate(certificate_pem)
+    except ValueError:
+        raise DomainError(_("The certificate is not a PEM certificate."), code="pkcs11_cert")
+    if ca.known_issuer_of(cert, ca.active_authority()) is None:
+        raise DomainError(_("The certificate is not issued by a CA this deployment knows."), code="pkcs11_issuer")
+    with transaction.atomic():
+        _require_no_active_key(user)
+        signer_key = SignerKey.objects.create(
+            user=user,
+            kind=SignerKind.PKCS11,
+            pkcs11_token_label=token_label[:64],
+            pkcs11_key_label=key_label[:64],
+            created_at=clock.now(),
+            **_cert_fields(cert),
+        )
+        data = _audit_data(cert, signer_key)
+        data.update(token=token_label, key_label=key_label)
+        record(actor=actor, action="signing.key_register_pkcs11", obj=signer_key, data=data)
+    return signer_key
+
+
+# --- PIN --------------------------------------------------------------------------------------
+
+
+def require_not_locked(signer_key: SignerKey) -> None:
+    if signer_key.locked_until and signer_key.locked_until > clock.now():
+        raise DomainError(
+            _("Too many wrong PINs: signing with this key is locked for a while. Try again later."), code="locked"
+        )
+
+
+def register_wrong_pin(signer_key: SignerKey) -> None:
+    """Count a wrong PIN (committed even though the caller then raises); lock after too many."""
+    SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=F("failed_attempts") + 1)
+    signer_key.refresh_from_db(fields=["failed_attempts", "locked_until"])
+    if signer_key.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        signer_key.locked_until = clock.now() + LOCK_DURATION
+        signer_key.failed_attempts = 0
+        signer_key.save(update_fields=["locked_until", "failed_attempts"])
+
+
+def register_right_pin(signer_key: SignerKey) -> None:
+    if signer_key.failed_attempts or signer_key.locked_until:
+        SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=0, locked_until=None)
+        signer_key.failed_attempts, signer_key.locked_until = 0, None
+
+
+def change_pin(*, actor, signer_key: SignerKey, old_pin: str, new_pin: str) -> SignerKey:
+    """Re-seal a local key under ``new_pin``; ``old_pin`` is required (``WrongPin`` otherwise, counted
+    towards the lock-out). Only the key's owner (or the system) may do it."""
+    _require_owner_or_system(actor, signer_key)
+    if signer_key.kind != SignerKind.LOCAL or not signer_key.sealed_key:
+        raise DomainError(_("Only a local key has a PIN that Loket can change."), code="not_local")
+    if signer_key.revoked_at is not None:
+        raise DomainError(_("This key is revoked."), code="revoked")
+    require_not_locked(signer_key)
+    check_pin(new_pin)
+    if new_pin == old_pin:
+        raise DomainError(_("The new PIN must differ from the old one."), code="pin_same")
+    try:
+        resealed = sealing.reseal(signer_key.sealed_key, old_pin, new_pin)
+    except WrongPin:
+        register_wrong_pin(signer_key)
+        raise
+    with transaction.atomic():
+        signer_key.sealed_key = resealed
+        signer_key.failed_attempts = 0
+        signer_key.locked_until = None
+        signer_key.save(update_fields=["sealed_key", "failed_attempts", "locked_until"])
+        record(actor=actor, action="signing.pin_change", obj=signer_key, data={"user": signer_key.user.username})
+    return signer_key
+
+
+# --- revocation -------------------------------------------------------------------------------
+
+
+def revoke_signer_key(*, actor, signer_key: SignerKey, reason: str) -> SignerKey:
+    """Revoke the key: it signs nothing more and its certificate's serial goes into a new CRL.
+    Signatures made before keep validating (their timestamp is older than the revocation)."""
+    if not (_is_system_admin(actor) or getattr(actor, "pk", None) == signer_key.user_id):
+        raise NotAllowed(_("Only a system admin or the key's owner may revoke it."))
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError(_("Give the reason for revoking (at least 5 characters)."), code="reason")
+    with transaction.atomic():
+        signer_key = SignerKey.objects.select_for_update().get(pk=signer_key.pk)
+        if signer_key.revoked_at is not None:
+            raise DomainError(_("This key is already revoked."), code="revoked")
+        signer_key.revoked_at = clock.now()
+        signer_key.revocation_reason = reason[:200]
+        signer_key.sealed_key = None  # nothing left to unseal: the key is gone for good
+        signer_key.save(update_fields=["revoked_at", "revocation_reason", "sealed_key"])
+        cert = ca.load_certificate(signer_key.certificate_pem) if signer_key.certificate_pem else None
+        data = _audit_data(cert, signer_key)
+        record(actor=actor, action="signing.key_revoke", obj=signer_key, reason=reason, data=data)
+        if cert is not None:
+            authority = ca.active_authority()
+            if cert.issuer == ca.ca_certificate(authority).subject:
+                ca.regenerate_crl(authority=authority, actor=actor)
+    return signer_key
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
