@@ -39,6 +39,9 @@ PUBLIC_URL_NAMES = {
     "queueing:board_data",
     "queueing:office_status",
     "queueing:ticket_status",
+    # anyone checks a signed document: the page its QR code opens, and the PDF upload
+    "signing:verify",
+    "signing:verify_upload",
 }
 
 # Public JSON API operations (GET only) are listed beside the API, in loket/api.py; every

@@ -38,6 +38,7 @@ from loket.permohonan.models import CityPolicy, Permohonan, Status, Upload
 from loket.permohonan.uploads import check_upload
 from loket.permohonan.workflow import require_transition
 from loket.regions.validators import parse_nik
+from loket.signing import services as signing_services
 
 IDENTITY_FIELDS = ("tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama", "pekerjaan", "alamat")
 IDENTITY_LABELS = {
@@ -681,6 +682,7 @@ def send_for_signature(*, actor, permohonan: Permohonan, signer_role) -> Permoho
         signer=signer,
         reference=f"permohonan:{p.code}",
     )
+    signing_services.request_signature(actor=actor, letter=letter, signer=signer_role.user)
     p.letter, p.signer = letter, signer_role.user
     _move(
         actor,
@@ -713,3 +715,11 @@ def set_city_policy(*, actor, region, any_kecamatan: bool) -> None:
         from_state=str(before),
         to_state=str(any_kecamatan),
     )
+
+
+def on_document_signed(document) -> None:
+    """The signing app stored a signature (``loket.signing.events``): the request whose letter it
+    is moves on, in the same transaction."""
+    p = Permohonan.objects.filter(letter_id=document.letter_id).first()
+    if p is not None and p.status == Status.MENUNGGU_TANDA_TANGAN:
+        record_signed(actor=document.signer, permohonan=p)

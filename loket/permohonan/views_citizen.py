@@ -19,11 +19,11 @@ from loket.audit.selectors import audit_trail_for_object
 from loket.catalog.models import FieldKind, Service, ServiceCategory
 from loket.core.access import citizen_required, login_required
 from loket.core.errors import DomainError
-from loket.letters.selectors import letter_pdf
 from loket.permohonan import selectors, services
 from loket.permohonan.models import OPEN_STATUSES, Permohonan, Status
 from loket.permohonan.uploads import max_bytes
 from loket.permohonan.workflow import can_move
+from loket.signing.selectors import document_for_letter, signed_pdf
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 ACTIVE_STATUSES = (Status.DRAFT, *OPEN_STATUSES)
@@ -466,7 +466,10 @@ def letter(request: HttpRequest, code: str) -> HttpResponse:
     p = _own(request, code)
     if p.letter is None or p.status not in DOWNLOADABLE:
         raise Http404("no signed letter")
-    response = HttpResponse(letter_pdf(p.letter), content_type="application/pdf")
+    document = document_for_letter(p.letter)
+    if document is None or not document.signed_sha256:
+        raise Http404("no signed letter")
+    response = HttpResponse(signed_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{p.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -147,24 +147,40 @@ def test_preview_and_send_the_letter_from_the_page(staff_client, request_submitt
     assert letter.content.startswith(b"%PDF")
 
 
-def test_the_citizen_downloads_the_letter_only_once_it_is_signed(client, staff_client, request_submitted, kelurahan):
+def test_the_lurah_signs_in_the_inbox_and_the_citizen_downloads_the_signed_letter(
+    client, staff_client, request_submitted, kelurahan, settings
+):
+    """Through the real signing app: the request moves on when the letter is signed."""
     from loket.letters.factories import LetterTemplateFactory, OfficeLetterSettingsFactory
+    from loket.signing import ca, keys
 
+    settings.SIGNING_KDF_TEST_PARAMS = {"memory_kib": 1024, "time_cost": 1, "parallelism": 1}
+    ca.save_material(ca.build_material())
     p = request_submitted
     OfficeLetterSettingsFactory(office=kelurahan)
     LetterTemplateFactory(service=p.service, body="Nama : {{ nama }}")
-    role = OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah").roles.get(role="penandatangan")
+    lurah = OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah")
+    keys.issue_signer_key(actor=None, user=lurah, pin="24681357")
+    role = lurah.roles.get(role="penandatangan")
     for action in ("verify", "process"):
         staff_client.post(detail_url(p), {"action": action})
     staff_client.post(detail_url(p), {"action": "send", "signer": role.pk})
     client.force_login(p.citizen)
     url = reverse("permohonan:letter", args=[p.code])
     assert client.get(url).status_code == 404  # not signed yet
+    client.force_login(lurah)
+    [document] = lurah.documents_to_sign.all()
+    client.post(reverse("signing:inbox"), {"documents": [document.pk], "pin": "24681357"})
     p.refresh_from_db()
-    services.record_signed(actor=None, permohonan=p)
+    assert p.status == Status.SELESAI  # moved on in the same transaction as the signature
+    client.force_login(p.citizen)
     page = client.get(reverse("permohonan:detail", args=[p.code])).content.decode()
     assert "Unduh surat (PDF)" in page
     response = client.get(url)
+    document.refresh_from_db()
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    import hashlib
+
+    assert hashlib.sha256(response.content).hexdigest() == document.signed_sha256  # the signed file itself
     client.force_login(CitizenFactory())
     assert client.get(url).status_code == 404

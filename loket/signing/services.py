@@ -1,0 +1,317 @@
+"""The verbs of signing: put a letter before its signer, sign a batch with one PIN entry, revoke.
+
+- ``request_signature``: a workflow app (permohonan) puts an issued letter before an official.
+- ``sign_documents``: the official signs some of their waiting documents with one PIN: the signer
+  opens one session (the local key is unsealed once), each document is signed and stored in its
+  own transaction. Wrong PINs are counted per signer; after ``SIGNING_PIN_MAX_FAILURES`` (5) in a
+  row signing is locked for ``SIGNING_PIN_LOCK_MINUTES`` (15) and the lock is audited. The PIN is
+  never logged, stored or put in an audit row.
+- Never twice: before a signer is asked, the document's ``attempt`` is set and committed; a
+  remote signer whose answer was lost leaves it "unknown", and that document is not tried again
+  until an officer has checked it (``clear_unknown_attempt``).
+- ``revoke_document``: the signer or an admin of the issuing office withdraws a signed document
+  with a reason; verification then says revoked, with the date.
+
+What happens after signing in a workflow (the request moves on, a chained request continues) is
+up to the workflow app: it subscribes with ``events.on_signed``; handlers run inside the
+transaction that stores the signature, so either both happen or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from loket.audit.services import record
+from loket.core import clock
+from loket.core.errors import DomainError, NotAllowed
+from loket.letters import selectors as letter_selectors
+from loket.letters.models import Letter
+from loket.letters.rendering import SIGNATURE_BOX
+from loket.signing import events
+from loket.signing.models import DocumentStatus, SignedDocument, SignerKey
+from loket.signing.signers import signer_for
+from loket.signing.signers.base import (
+    CertificateInactive,
+    SignerError,
+    SignerUnavailable,
+    SigningFailed,
+    Stamp,
+    WrongPin,
+)
+
+ISSUER_ROLES = ("verifikator", "petugas_loket", "office_admin")
+UNKNOWN = "unknown"
+RUNNING = "running"
+
+
+def max_failures() -> int:
+    return int(getattr(settings, "SIGNING_PIN_MAX_FAILURES", 5))
+
+
+def lock_minutes() -> int:
+    return int(getattr(settings, "SIGNING_PIN_LOCK_MINUTES", 15))
+
+
+# --- putting a letter before its signer -----------------------------------------------------
+
+
+@transaction.atomic
+def request_signature(*, actor, letter: Letter, signer) -> SignedDocument:
+    """Put ``letter`` (issued, numbered) before ``signer``, who must hold the signer role
+    (penandatangan) at the letter's office."""
+    if actor is not None and not actor.has_office_role(letter.office, ISSUER_ROLES):
+        raise NotAllowed(
+            _("Only the staff of %(office)s can send its letters for signature.") % {"office": letter.office}
+        )
+    if signer is None or not signer.has_office_role(letter.office, ("penandatangan",)):
+        raise DomainError(_("The chosen official does not sign letters of this office."), code="not_a_signer")
+    if SignedDocument.objects.filter(letter=letter).exists():
+        raise DomainError(_("This letter is already before a signer."), code="already_requested")
+    document = SignedDocument.objects.create(letter=letter, signer=signer, requested_at=clock.now())
+    record(
+        actor=actor,
+        action="signing.request",
+        obj=document,
+        to_state=DocumentStatus.PENDING,
+        office_id=letter.office_id,
+        data={"letter": letter.number, "signer": signer.username},
+    )
+    return document
+
+
+# --- PIN failures and the lock ---------------------------------------------------------------
+
+
+def active_key(user) -> SignerKey | None:
+    return SignerKey.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def _require_unlocked(key: SignerKey) -> None:
+    now = clock.now()
+    if key.locked_until and key.locked_until > now:
+        minutes = max(1, int((key.locked_until - now).total_seconds() // 60) + 1)
+        raise DomainError(
+            ngettext(
+                "Signing is locked after too many wrong PINs. Try again in %(n)s minute.",
+                "Signing is locked after too many wrong PINs. Try again in %(n)s minutes.",
+                minutes,
+            )
+            % {"n": minutes},
+            code="locked",
+        )
+
+
+def _count_wrong_pin(key: SignerKey) -> DomainError:
+    """Count one wrong PIN in its own committed transaction; lock at the limit (audited)."""
+    with transaction.atomic():
+        row = SignerKey.objects.select_for_update().get(pk=key.pk)
+        row.failed_attempts += 1
+        fields = ["failed_attempts"]
+        locked = row.failed_attempts >= max_failures()
+        if locked:
+            row.locked_until = clock.now() + dt.timedelta(minutes=lock_minutes())
+            row.failed_attempts = 0
+            fields.append("locked_until")
+        row.save(update_fields=fields)
+        record(
+            actor=row.user,
+            action="signing.pin_locked" if locked else "signing.pin_wrong",
+            obj=row,
+            office_id=None,
+            data={"attempt": row.failed_attempts} if not locked else {"minutes": lock_minutes()},
+        )
+    if locked:
+        return DomainError(
+            _("Wrong PIN, %(n)s times in a row: signing is locked for %(minutes)s minutes.")
+            % {"n": max_failures(), "minutes": lock_minutes()},
+            code="locked",
+        )
+    left = max_failures() - row.failed_attempts
+    return DomainError(
+        ngettext(
+            "Wrong PIN. %(n)s attempt left before signing is locked.",
+            "Wrong PIN. %(n)s attempts left before signing is locked.",
+            left,
+        )
+        % {"n": left},
+        code="wrong_pin",
+    )
+
+
+def _reset_failures(key: SignerKey) -> None:
+    if key.failed_attempts or key.locked_until:
+        SignerKey.objects.filter(pk=key.pk).update(failed_attempts=0, locked_until=None)
+
+
+# --- signing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    signed: list[SignedDocument] = field(default_factory=list)
+    failed: list[tuple[SignedDocument, str]] = field(default_factory=list)
+
+
+def verify_url(document: SignedDocument, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/verifikasi/{document.verification_token}/"
+
+
+def _stamp(document: SignedDocument, base_url: str) -> Stamp:
+    letter = document.letter
+    return Stamp(
+        signer_name=letter.signer_name,
+        signer_title=letter.signer_title,
+        on_behalf_line=letter.signer_on_behalf,
+        signer_nip=letter.signer_nip,
+        verify_url=verify_url(document, base_url),
+        page=SIGNATURE_BOX.page,
+        box=SIGNATURE_BOX.as_tuple,
+        time_zone=str(letter.office.timezone),
+    )
+
+
+def _start_attempt(document: SignedDocument) -> bool:
+    """Mark the attempt (committed before the signer is asked); False if it must not be tried."""
+    with transaction.atomic():
+        return bool(
+            SignedDocument.objects.filter(pk=document.pk, status=DocumentStatus.PENDING, attempt="").update(
+                attempt=RUNNING, attempt_started_at=clock.now()
+            )
+        )
+
+
+def _finish(document: SignedDocument, signed, kind: str, actor) -> SignedDocument:
+    with transaction.atomic():
+        row = SignedDocument.objects.select_for_update().select_related("letter").get(pk=document.pk)
+        sha256 = hashlib.sha256(signed.pdf).hexdigest()
+        row.signed_pdf.save(f"{row.letter.number.replace('/', '-')}-{row.pk}.pdf", ContentFile(signed.pdf), save=False)
+        row.signed_sha256 = sha256
+        row.signed_at = signed.signed_at
+        row.certificate_subject = signed.certificate_subject[:300]
+        row.certificate_serial = signed.certificate_serial[:64]
+        row.signer_kind = kind
+        row.status = DocumentStatus.SIGNED
+        row.attempt = ""
+        row.save()
+        record(
+            actor=actor,
+            action="signing.sign",
+            obj=row,
+            from_state=DocumentStatus.PENDING,
+            to_state=DocumentStatus.SIGNED,
+            office_id=row.letter.office_id,
+            data={"letter": row.letter.number, "sha256": sha256, "kind": kind, "serial": row.certificate_serial},
+        )
+        events.signed(row)
+        return row
+
+
+def _release(document: SignedDocument, state: str) -> None:
+    SignedDocument.objects.filter(pk=document.pk, attempt=RUNNING).update(attempt=state)
+
+
+def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
+    """Sign ``documents`` (waiting for ``actor``) with one PIN entry. Raises ``DomainError`` when
+    nothing can be signed (no key, locked, wrong PIN, certificate inactive, signer unreachable);
+    otherwise returns what was signed and what failed, with the reason."""
+    key = active_key(actor) if actor is not None else None
+    if key is None:
+        raise DomainError(_("You have no signing certificate yet. Ask the system admin to issue one."), code="no_key")
+    _require_unlocked(key)
+    pending = list(
+        SignedDocument.objects.filter(pk__in=[d.pk for d in documents], signer=actor, status=DocumentStatus.PENDING)
+        .select_related("letter", "letter__office")
+        .order_by("requested_at", "pk")
+    )
+    if not pending:
+        raise DomainError(_("Choose at least one document waiting for your signature."), code="nothing")
+    try:
+        session = signer_for(key).open_session(pin=pin)
+    except WrongPin:
+        raise _count_wrong_pin(key) from None
+    except (CertificateInactive, SignerUnavailable) as exc:
+        raise DomainError(exc.message, code="signer") from None
+    _reset_failures(key)
+    result = BatchResult()
+    try:
+        for document in pending:
+            if not _start_attempt(document):
+                result.failed.append((document, str(_("An earlier attempt has to be checked first."))))
+                continue
+            letter = document.letter
+            try:
+                signed = session.sign_pdf(
+                    letter_selectors.letter_pdf(letter),
+                    stamp=_stamp(document, base_url),
+                    reason=_("Electronic signature of %(title)s number %(number)s")
+                    % {"title": letter.title, "number": letter.number},
+                    location=getattr(letter_selectors.settings_for(letter.office), "place_name", "")
+                    or letter.office.name,
+                )
+            except SigningFailed as exc:
+                _release(document, UNKNOWN)
+                result.failed.append((document, str(exc.message)))
+                continue
+            except SignerError as exc:
+                _release(document, "")
+                result.failed.append((document, str(exc.message)))
+                continue
+            try:
+                result.signed.append(_finish(document, signed, key.kind, actor))
+            except Exception:
+                _release(document, "")
+                raise
+    finally:
+        session.close()
+    return result
+
+
+@transaction.atomic
+def clear_unknown_attempt(*, actor, document: SignedDocument, reason: str) -> SignedDocument:
+    """After checking (e.g. at the remote signer's portal) that an attempt with a lost answer did
+    not produce a signature, an admin of the office allows signing again."""
+    row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
+    if not actor.has_office_role(row.letter.office, ("office_admin",)):
+        raise NotAllowed(_("Only an admin of the issuing office can do this."))
+    if row.attempt != UNKNOWN:
+        raise DomainError(_("This document has no unfinished attempt."), code="no_attempt")
+    row.attempt = ""
+    row.save(update_fields=["attempt"])
+    record(actor=actor, action="signing.clear_attempt", obj=row, reason=reason, office_id=row.letter.office_id)
+    return row
+
+
+@transaction.atomic
+def revoke_document(*, actor, document: SignedDocument, reason: str) -> SignedDocument:
+    """Revoke a signed document: the signer or an admin of the issuing office, with a reason."""
+    row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
+    office = row.letter.office
+    if actor is None or not (row.signer_id == actor.pk or actor.has_office_role(office, ("office_admin",))):
+        raise NotAllowed(_("Only the signer or an admin of %(office)s can revoke this document.") % {"office": office})
+    if row.status != DocumentStatus.SIGNED:
+        raise DomainError(_("Only a signed document can be revoked."), code="not_signed")
+    if row.revoked_at:
+        raise DomainError(_("This document is already revoked."), code="revoked")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise DomainError(_("Write the reason for revoking in at least 10 characters."), code="reason")
+    row.revoked_at, row.revoked_by, row.revoke_reason = clock.now(), actor, reason[:1000]
+    row.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    record(
+        actor=actor,
+        action="signing.revoke",
+        obj=row,
+        from_state="valid",
+        to_state="revoked",
+        reason=row.revoke_reason,
+        office_id=office.pk,
+    )
+    return row
