@@ -9,7 +9,6 @@ it. The PIN itself is not kept: after unsealing it is not needed any more.
 
 from __future__ import annotations
 
-from asn1crypto import keys
 from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext as _
 from pyhanko.sign import signers
@@ -73,9 +72,9 @@ class LocalSigner:
             raise CertificateInactive(_("This signing key has no private key stored."))
         context = pades.PadesContext.load()
         der = sealing.unseal(signer_key.sealed_key, pin)  # WrongPin on a wrong PIN
-        signer = signers.SimpleSigner(
+        signer = pades.PreloadedKeySigner(
             signing_cert=cert,
-            signing_key=keys.PrivateKeyInfo.load(der),
+            private_key=ca.load_private_key(der),
             cert_registry=SimpleCertificateStore.from_certs(context.trust_roots),
         )
         return LocalSession(signer, context)
