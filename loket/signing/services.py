@@ -7,7 +7,7 @@
   row signing is locked for ``SIGNING_PIN_LOCK_MINUTES`` (15) and the lock is audited. The PIN is
   never logged, stored or put in an audit row.
 - Never twice: before a signer is asked, the document's ``attempt`` is set and committed; a
-  remote signer whose answer was lost leaves it "unknown", and that document is not tried again
+  remote signer whose answer was lost (``SigningOutcomeUnknown``) leaves it "unknown", and that document is not tried again
   until an officer has checked it (``clear_unknown_attempt``).
 - ``revoke_document``: the signer or an admin of the issuing office withdraws a signed document
   with a reason; verification then says revoked, with the date.
@@ -42,7 +42,7 @@ from loket.signing.signers.base import (
     CertificateInactive,
     SignerError,
     SignerUnavailable,
-    SigningFailed,
+    SigningOutcomeUnknown,
     Stamp,
     WrongPin,
 )
@@ -256,7 +256,11 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
                     location=getattr(letter_selectors.settings_for(letter.office), "place_name", "")
                     or letter.office.name,
                 )
-            except SigningFailed as exc:
+            except WrongPin:
+                # A remote signer (BSrE) learns of a wrong passphrase only when asked to sign.
+                _release(document, "")
+                raise _count_wrong_pin(key) from None
+            except SigningOutcomeUnknown as exc:
                 _release(document, UNKNOWN)
                 result.failed.append((document, str(exc.message)))
                 continue

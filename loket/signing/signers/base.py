@@ -41,6 +41,11 @@ class SigningFailed(SignerError):
     then the message says so and nothing is retried automatically)."""
 
 
+class SigningOutcomeUnknown(SigningFailed):
+    """The request reached the signer but no usable answer came back (a remote signer): the
+    document may be signed there. Never retried automatically; it must be checked first."""
+
+
 @dataclass(frozen=True)
 class Stamp:
     """The visible e-signature stamp: a QR code of ``verify_url`` and the words saying who signed

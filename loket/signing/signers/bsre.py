@@ -94,6 +94,7 @@ from loket.signing.signers.base import (
     SignerError,
     SignerUnavailable,
     SigningFailed,
+    SigningOutcomeUnknown,
     Stamp,
     WrongPin,
 )
@@ -239,11 +240,6 @@ def _not_understood() -> SignerUnavailable:
             "The BSrE signing service gave an answer Loket does not understand. Nothing was signed; please tell the system admin."
         )
     )
-
-
-class SigningOutcomeUnknown(SigningFailed):
-    """The sign request reached BSrE but no usable answer came back: the letter may be signed at
-    BSrE. Never retried automatically; the document must be checked first."""
 
 
 def _outcome_unknown() -> SigningOutcomeUnknown:

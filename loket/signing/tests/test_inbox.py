@@ -155,7 +155,7 @@ def test_only_the_chosen_signer_of_the_office(lurah, staff, office):
 
 
 def test_a_lost_remote_answer_is_never_retried_automatically(lurah, staff, office, monkeypatch):
-    from loket.signing.signers.base import SigningFailed
+    from loket.signing.signers.base import SigningOutcomeUnknown
 
     [document] = put_before(lurah, staff, office)
     real = services.signer_for
@@ -168,7 +168,7 @@ def test_a_lost_remote_answer_is_never_retried_automatically(lurah, staff, offic
                 self.inner = inner
 
             def sign_pdf(self, *a, **kw):
-                raise SigningFailed("unknown outcome")
+                raise SigningOutcomeUnknown("unknown outcome")
 
             def close(self):
                 self.inner.close()
