@@ -121,6 +121,11 @@ def pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def display_name(name: x509.Name) -> str:
+    """``CN=…, O=…, C=ID``: the order the name was written in (RFC 4514 strings read backwards)."""
+    return ", ".join(attribute.rfc4514_string() for attribute in name)
+
+
 def serial_hex(cert: x509.Certificate) -> str:
     return format(cert.serial_number, "x")
 

@@ -175,19 +175,28 @@ class _Trust:
         self.issuers = ca.trusted_issuers(authority)
         self.crls = [pades.asn1_crl_of(x509.load_der_x509_crl(bytes(authority.crl_der)))] if authority.crl_der else []
 
-    def ours(self, asn1_cert) -> bool:
+    def issuer_of(self, asn1_cert) -> int | None:
+        """The index of the deployment issuer that signed ``asn1_cert`` (0 = our own root), or None."""
         try:
             cert = x509.load_der_x509_certificate(asn1_cert.dump())
         except ValueError:
-            return False
-        return any(ca.issued_by(cert, issuer) for issuer in self.issuers)
+            return None
+        for index, issuer in enumerate(self.issuers):
+            if ca.issued_by(cert, issuer):
+                return index
+        return None
 
-    def context(self, *, dss: DocumentSecurityStore | None, moment: dt.datetime | None) -> ValidationContext:
+    def context(
+        self, *, dss: DocumentSecurityStore | None, moment: dt.datetime | None, require_revinfo: bool = False
+    ) -> ValidationContext:
+        # Our certificates carry no CRL distribution point, so "soft-fail" (check if declared) would
+        # never look at a CRL: for a certificate of our own root, whose CRL we always have (embedded
+        # at signing, and the current one), revocation information is required instead.
         kwargs = {
             "trust_roots": [pades.asn1_cert(cert) for cert in self.issuers],
             "crls": list(self.crls),
             "allow_fetching": False,
-            "revocation_mode": "soft-fail",
+            "revocation_mode": "require" if require_revinfo else "soft-fail",
             "retroactive_revinfo": True,
         }
         if moment is not None:
@@ -209,10 +218,11 @@ def _check_signature(embedded, trust: _Trust, dss) -> tuple[str, SignatureInfo]:
     """(reason, info) for one embedded signature; the reason is 'genuine' when all is well so far."""
     signed_at = pades.timestamp_time(embedded.signer_info)
     signer_cert = embedded.signer_cert
-    ours = trust.ours(signer_cert)
+    issuer = trust.issuer_of(signer_cert)
+    ours = issuer is not None
     status = validate_pdf_signature(
         embedded,
-        signer_validation_context=trust.context(dss=dss, moment=signed_at),
+        signer_validation_context=trust.context(dss=dss, moment=signed_at, require_revinfo=issuer == 0),
         ts_validation_context=trust.context(dss=dss, moment=None),
     )
     tst = status.timestamp_validity
@@ -231,10 +241,10 @@ def _check_signature(embedded, trust: _Trust, dss) -> tuple[str, SignatureInfo]:
     )
     if not (status.intact and status.valid):
         return "broken", info
+    if not ours:
+        return "unknown_certificate", info  # its timestamp is then someone else's too
     if tst is not None and not info.timestamp_valid:
         return "timestamp_invalid", info
-    if not ours:
-        return "unknown_certificate", info
     if not status.trusted:
         return "certificate_not_valid", info
     return "genuine", info
@@ -291,7 +301,7 @@ def _analyse_signed(data, sha256, embedded_signatures, reader, recorded_hashes) 
     end = _signed_prefix_end(last)
     if end is not None and 0 < end < len(data):
         original = recorded_hashes(hashlib.sha256(data[:end]).hexdigest())
-    for reason in ("broken", "timestamp_invalid", "unknown_certificate", "certificate_not_valid"):
+    for reason in ("broken", "unknown_certificate", "timestamp_invalid", "certificate_not_valid"):
         if reason in reasons:
             return _result(reason, sha256, signatures=signatures, original_record=original)
     if last.evaluate_signature_coverage() != SignatureCoverageLevel.ENTIRE_FILE:

@@ -15,6 +15,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from django.conf import settings
 from django.utils.translation import gettext as _
+from pkcs11 import ObjectClass
 from pkcs11 import exceptions as p11_errors
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.general import SigningError
@@ -97,6 +98,9 @@ class Pkcs11Signer:
             logger.warning("PKCS#11 token %r unavailable: %s", self.token_label, exc)
             raise SignerUnavailable(_("The signing token cannot be reached; nothing was signed.")) from exc
         try:
+            # pyHanko looks the key up lazily, at the first signature: check now, so that a missing
+            # key is "unavailable" at the start of the batch, not halfway through it.
+            session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
             signer = PKCS11Signer(
                 session,
                 key_label=self.key_label,

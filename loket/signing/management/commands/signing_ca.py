@@ -107,7 +107,7 @@ class Command(BaseCommand):
         authority, created = ca.init_authority(actor=None)
         cert = ca.ca_certificate(authority)
         verb = "Created" if created else "Already set up:"
-        self.stdout.write(f"{verb} {cert.subject.rfc4514_string()}")
+        self.stdout.write(f"{verb} {ca.display_name(cert.subject)}")
         self.stdout.write(f"SHA-256 fingerprint: {cert.fingerprint(hashes.SHA256()).hex(':').upper()}")
 
     def do_issue(self, options):
