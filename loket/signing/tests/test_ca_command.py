@@ -145,7 +145,7 @@ def test_a_weak_pin_is_refused(authority, signer_user, pin):
 
 def test_one_active_key_per_signer(authority, signer_user):
     run("issue", signer_user.username, "--pin-stdin", stdin=PIN + "\n")
-    with pytest.raises(CommandError, match="already has an active signing key"):
+    with pytest.raises(CommandError, match="sudah memiliki kunci tanda tangan yang aktif"):
         run("issue", signer_user.username, "--pin-stdin", stdin=PIN + "\n")
 
 
@@ -191,7 +191,7 @@ def test_import_p12_wrong_passphrase(authority, signer_user, tmp_path):
     cert = ca.issue_certificate_for_public_key(public_key=key.public_key(), name=SIGNER_NAME)
     path = tmp_path / "lurah.p12"
     path.write_bytes(make_p12(key, cert, b"sandi-p12"))
-    with pytest.raises(CommandError, match="passphrase"):
+    with pytest.raises(CommandError, match="kata sandinya salah"):
         run(
             "import-p12",
             signer_user.username,
@@ -210,9 +210,9 @@ def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user,
     stdin = "sandi-p12\n" + PIN + "\n"
 
     path.write_bytes(make_p12(key, cert, b"sandi-p12"))  # without its issuer in the file
-    with pytest.raises(CommandError, match="not issued by a CA this deployment knows"):
+    with pytest.raises(CommandError, match="tidak diterbitkan oleh CA yang dikenal"):
         run("import-p12", signer_user.username, str(path), "--passphrase-stdin", "--pin-stdin", stdin=stdin)
-    with pytest.raises(CommandError, match="issuer's certificate is not in the PKCS#12 file"):
+    with pytest.raises(CommandError, match="Sertifikat penerbit tidak ada dalam berkas PKCS#12"):
         run(
             "import-p12",
             signer_user.username,
@@ -228,7 +228,7 @@ def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user,
         foreign_context_and_signer()[2].ca_certificate.public_bytes(serialization.Encoding.DER)
     )
     path.write_bytes(make_p12(key, cert, b"sandi-p12", [impostor]))
-    with pytest.raises(CommandError, match="issuer's certificate is not in the PKCS#12 file"):
+    with pytest.raises(CommandError, match="Sertifikat penerbit tidak ada dalam berkas PKCS#12"):
         run(
             "import-p12",
             signer_user.username,
@@ -281,7 +281,7 @@ def test_wrong_pins_lock_the_key(local_key):
             keys.change_pin(actor=None, signer_key=local_key, old_pin="salah-salah", new_pin="baru-12345")
     local_key.refresh_from_db()
     assert local_key.locked_until is not None
-    with pytest.raises(keys.DomainError, match="locked"):
+    with pytest.raises(keys.DomainError, match="dikunci sementara"):
         keys.change_pin(actor=None, signer_key=local_key, old_pin=PIN, new_pin="baru-12345")
 
 
@@ -317,7 +317,7 @@ def test_revoke_puts_the_serial_in_a_new_crl(local_key, signer_user, authority):
 
 
 def test_revoke_needs_a_reason(local_key, signer_user):
-    with pytest.raises(CommandError, match="reason"):
+    with pytest.raises(CommandError, match="alasan pencabutan"):
         run("revoke", signer_user.username, "--reason", "x")
 
 

@@ -90,7 +90,7 @@ def test_a_revoked_key_does_not_open(local_key):
 def test_an_expired_certificate_does_not_open(local_key, monkeypatch):
     after = local_key.not_after + dt.timedelta(days=1)
     monkeypatch.setattr("loket.core.clock.now", lambda: after)
-    with pytest.raises(CertificateInactive, match="expired"):
+    with pytest.raises(CertificateInactive, match="kedaluwarsa"):
         LocalSigner(local_key).open_session(pin=PIN)
 
 

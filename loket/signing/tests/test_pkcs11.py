@@ -119,7 +119,7 @@ def test_no_such_token_or_key(token_key, authority):
 def test_a_certificate_from_an_unknown_ca_is_not_registered(token, authority, signer_user):
     _context, signer, _material = foreign_context_and_signer()
     foreign = x509.load_der_x509_certificate(signer.signing_cert.dump())
-    with pytest.raises(keys.DomainError, match="not issued by a CA"):
+    with pytest.raises(keys.DomainError, match="tidak diterbitkan oleh CA"):
         keys.register_pkcs11_key(
             actor=None, user=signer_user, token_label=TOKEN, key_label=KEY_LABEL, certificate_pem=ca.pem(foreign)
         )
