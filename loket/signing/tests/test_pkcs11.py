@@ -9,6 +9,7 @@ this module share one worker (xdist_group)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -16,11 +17,15 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from django.core.management import call_command
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from loket.signing import ca, keys, pades
+from loket.signing.models import SignerKey
 from loket.signing.signers import signer_for
 from loket.signing.signers.base import SignerUnavailable, WrongPin
 from loket.signing.signers.pkcs11 import Pkcs11Signer
@@ -73,12 +78,26 @@ def token(tmp_path_factory):
 
 
 @pytest.fixture
-def token_key(token, authority, signer_user):
-    """The token's key registered for the signer, with a certificate from our CA for its public key."""
-    cert = ca.issue_certificate_for_public_key(public_key=token, name=SIGNER_NAME, title=SIGNER_TITLE, nip=SIGNER_NIP)
-    return keys.register_pkcs11_key(
-        actor=None, user=signer_user, token_label=TOKEN, key_label=KEY_LABEL, certificate_pem=ca.pem(cert)
+def token_key(token, authority, signer_user, tmp_path):
+    """The token's key registered for the signer (``signing_ca register-pkcs11``), with a
+    certificate from our CA for its public key."""
+    public = tmp_path / "lurah.pub.der"
+    public.write_bytes(token.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+    out = io.StringIO()
+    call_command(
+        "signing_ca", "register-pkcs11", signer_user.username, "--token", TOKEN, "--key", KEY_LABEL,
+        "--public-key", str(public), stdout=out,
+    )  # fmt: skip
+    signer_key = SignerKey.objects.get(user=signer_user, revoked_at__isnull=True)
+    assert out.getvalue().strip() == (
+        f"Registered certificate {signer_key.certificate_serial} (token {TOKEN}) for {signer_user.username}"
     )
+    cert = ca.load_certificate(signer_key.certificate_pem)
+    assert cert.public_key().public_numbers() == token.public_numbers()
+    assert cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value == SIGNER_TITLE
+    assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == SIGNER_NIP
+    assert signer_key.kind == "pkcs11" and signer_key.sealed_key is None
+    return signer_key
 
 
 def test_a_letter_signed_in_the_token_validates(token_key, authority, letter_pdf, stamp):

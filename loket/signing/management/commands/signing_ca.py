@@ -4,6 +4,8 @@
     signing_ca issue USERNAME [--title T]            # new key + certificate; asks the PIN twice
     signing_ca import-p12 USERNAME FILE [--trust-issuer]   # asks the file's passphrase, then the PIN
     signing_ca change-pin USERNAME                   # asks the old PIN, then the new one twice
+    signing_ca register-pkcs11 USERNAME --token T --key K --public-key FILE [--title T]
+                                                     # certify a key that stays in a PKCS#11 token
     signing_ca revoke USERNAME --reason "…"          # revokes and re-signs the CRL
     signing_ca crl [--der FILE]                      # re-sign the CRL now, print it (PEM)
     signing_ca export-ca                             # the root certificate (PEM), to import elsewhere
@@ -19,7 +21,7 @@ import sys
 from getpass import getpass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -55,6 +57,17 @@ class Command(BaseCommand):
         change = sub.add_parser("change-pin", help="Change a local key's PIN (the old PIN is required).")
         change.add_argument("username")
         change.add_argument("--pin-stdin", action="store_true", help="Read the old and the new PIN from stdin.")
+
+        token = sub.add_parser(
+            "register-pkcs11", help="Certify a key kept in a PKCS#11 token (its public key) and register it."
+        )
+        token.add_argument("username")
+        token.add_argument("--token", required=True, help="The token's label.")
+        token.add_argument("--key", required=True, help="The private key's label in the token.")
+        token.add_argument(
+            "--public-key", required=True, help="The key's public key, PEM or DER (SubjectPublicKeyInfo)."
+        )
+        token.add_argument("--title", default="", help="The position in the certificate (default: the signer role's).")
 
         revoke = sub.add_parser("revoke", help="Revoke a signer's key (its certificate goes into the CRL).")
         revoke.add_argument("username")
@@ -140,6 +153,37 @@ class Command(BaseCommand):
         new_pin = self._new_pin(options["pin_stdin"])
         keys.change_pin(actor=None, signer_key=signer_key, old_pin=old_pin, new_pin=new_pin)
         self.stdout.write(f"PIN changed for {user.username}")
+
+    def do_register_pkcs11(self, options):
+        user = self._user(options["username"])
+        try:
+            data = Path(options["public_key"]).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {options['public_key']}: {exc.strerror}")
+        try:
+            public_key = (
+                serialization.load_pem_public_key(data)
+                if data.lstrip().startswith(b"-----")
+                else serialization.load_der_public_key(data)
+            )
+        except ValueError:
+            raise CommandError("The public key file is neither a PEM nor a DER public key.")
+        title = " ".join((options["title"] or keys.signer_title(user)).split())
+        if not title:
+            raise CommandError("Give the signer's position with --title.")
+        cert = ca.issue_certificate_for_public_key(
+            public_key=public_key, name=user.full_name or user.username, title=title, nip=user.nip, email=user.email
+        )
+        signer_key = keys.register_pkcs11_key(
+            actor=None,
+            user=user,
+            token_label=options["token"],
+            key_label=options["key"],
+            certificate_pem=ca.pem(cert),
+        )
+        self.stdout.write(
+            f"Registered certificate {signer_key.certificate_serial} (token {options['token']}) for {user.username}"
+        )
 
     def do_revoke(self, options):
         user = self._user(options["username"])
