@@ -50,6 +50,14 @@ def _switched_off(office_ids) -> set[tuple[int, int]]:
     )
 
 
+def is_service_offered_at(office: Office, service: Service) -> bool:
+    """Whether ``office`` offers ``service``: active, provided at its kind, not switched off there.
+    (Two cheap checks and one query, for hot paths; ``services_offered_at`` lists them all.)"""
+    if not service.is_active or office.kind not in (service.office_kinds or []):
+        return False
+    return not OfficeService.objects.filter(office=office, service=service, is_offered=False).exists()
+
+
 def services_offered_at(office: Office) -> list[Service]:
     """Active services whose office kinds include the office's kind, minus those it switched off."""
     off = {service_id for _, service_id in _switched_off([office.pk])}

@@ -39,7 +39,7 @@ the same guarantee.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from loket.audit.services import record
@@ -48,8 +48,8 @@ from loket.core import clock
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
-from loket.queueing import events
-from loket.queueing.models import Call, CounterShift, DayCounter, ServiceGroup, Ticket, TicketStatus, format_code
+from loket.queueing import counting, events
+from loket.queueing.models import Call, CounterShift, ServiceGroup, Ticket, TicketStatus, format_code
 from loket.queueing.selectors import (
     WAITING_STATUSES,
     callable_tickets,
@@ -297,13 +297,6 @@ def finish(*, actor, ticket: Ticket) -> Ticket:
     return locked
 
 
-def _new_number(group: ServiceGroup, local_date) -> int:
-    DayCounter.objects.bulk_create([DayCounter(group=group, local_date=local_date)], ignore_conflicts=True)
-    counter = DayCounter.objects.filter(group=group, local_date=local_date)
-    counter.update(last_number=F("last_number") + 1)
-    return counter.values_list("last_number", flat=True).get()
-
-
 @transaction.atomic
 def transfer(*, actor, ticket: Ticket, to_counter: Counter | None = None, to_service: Service | None = None) -> Ticket:
     """Send a called or served ticket to another counter and/or service of the same office; it waits
@@ -334,7 +327,7 @@ def transfer(*, actor, ticket: Ticket, to_counter: Counter | None = None, to_ser
                 code="not_offered",
             )
         if group.pk != locked.group_id:
-            number = _new_number(group, locked.local_date)
+            number = counting.next_number(group.pk, locked.local_date)
             locked.group, locked.number, locked.code = group, number, format_code(group.letter, number)
             fields += ["group", "number", "code"]
         locked.service = to_service

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from loket.catalog.models import Service
-from loket.catalog.selectors import services_offered_at
+from loket.catalog.selectors import is_service_offered_at, services_offered_at
 from loket.core import clock
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
@@ -63,7 +63,7 @@ def group_for(office: Office, service: Service) -> ServiceGroup | None:
 
 
 def is_offered(office: Office, service: Service) -> bool:
-    return service.is_active and any(s.pk == service.pk for s in services_offered_at(office))
+    return is_service_offered_at(office, service)
 
 
 def queue_services(office: Office) -> list[Service]:

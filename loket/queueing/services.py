@@ -20,7 +20,7 @@ import datetime as dt
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -31,11 +31,10 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.offices.selectors import Session
-from loket.queueing import events
+from loket.queueing import counting, events
 from loket.queueing.errors import AlreadyBooked, NoPlaceLeft
 from loket.queueing.models import (
     ACTIVE_STATUSES,
-    DayCounter,
     LatePolicy,
     ServiceGroup,
     SessionCounter,
@@ -121,35 +120,6 @@ def _check_date(office: Office, local_date: dt.date) -> None:
         )
 
 
-def _ensure_counters(group: ServiceGroup, local_date: dt.date, session_start: dt.time) -> None:
-    # INSERT … ON CONFLICT DO NOTHING: concurrent first bookings of a day never collide.
-    SessionCounter.objects.bulk_create(
-        [SessionCounter(group=group, local_date=local_date, session_start=session_start)], ignore_conflicts=True
-    )
-    DayCounter.objects.bulk_create([DayCounter(group=group, local_date=local_date)], ignore_conflicts=True)
-
-
-def _take_place(group: ServiceGroup, local_date: dt.date, session_start: dt.time, *, field: str, limit: int) -> bool:
-    """Take one place by a conditional update; False when ``field`` already reached ``limit``."""
-    _ensure_counters(group, local_date, session_start)
-    taken = SessionCounter.objects.filter(
-        group=group, local_date=local_date, session_start=session_start, **{f"{field}__lt": limit}
-    ).update(**{field: F(field) + 1})
-    return taken == 1
-
-
-def _release_place(group_id: int, local_date: dt.date, session_start: dt.time, *, field: str) -> None:
-    SessionCounter.objects.filter(
-        group_id=group_id, local_date=local_date, session_start=session_start, **{f"{field}__gt": 0}
-    ).update(**{field: F(field) - 1})
-
-
-def _next_number(group: ServiceGroup, local_date: dt.date) -> int:
-    counter = DayCounter.objects.filter(group=group, local_date=local_date)
-    counter.update(last_number=F("last_number") + 1)
-    return counter.values_list("last_number", flat=True).get()
-
-
 def _active_booking(citizen, service: Service, local_date: dt.date) -> Ticket | None:
     return Ticket.objects.filter(
         citizen=citizen, service=service, local_date=local_date, kind=TicketKind.ONLINE, status__in=ACTIVE_STATUSES
@@ -209,9 +179,9 @@ def _book(*, actor, office, service, group, local_date, start_time) -> Ticket:
     session, limit = _online_slot(
         office=office, service=service, group=group, local_date=local_date, session_start=start_time
     )
-    if not _take_place(group, local_date, start_time, field="online_used", limit=limit):
+    if not counting.take_place(group.pk, local_date, start_time, field="online_used", limit=limit):
         raise _full_error(office, service, local_date)
-    number = _next_number(group, local_date)
+    number = counting.next_number(group.pk, local_date)
     ticket = Ticket.objects.create(
         office=office,
         group=group,
@@ -289,7 +259,7 @@ def cancel_ticket(*, actor, ticket: Ticket, reason: str = "") -> Ticket:
     locked.status, locked.cancelled_at = TicketStatus.CANCELLED, clock.now()
     locked.save(update_fields=["status", "cancelled_at"])
     start = locked.session_start.astimezone(office_selectors.office_zone(locked.office)).time()
-    _release_place(locked.group_id, locked.local_date, start, field="online_used")
+    counting.release_place(locked.group_id, locked.local_date, start, field="online_used")
     ticket = locked
     record(
         actor=actor,
@@ -318,7 +288,7 @@ def _reschedule(*, actor, ticket: Ticket, local_date: dt.date, start_time: dt.ti
     old_start = locked.session_start.astimezone(office_selectors.office_zone(office)).time()
     if (locked.local_date, old_start) == (local_date, start_time):
         raise DomainError(_("Your ticket is already for that session. Choose another session or date."), code="same")
-    _ensure_counters(group, local_date, start_time)
+    counting.ensure_counters(group.pk, local_date, start_time)
     list(
         SessionCounter.objects.select_for_update()
         .filter(
@@ -328,12 +298,12 @@ def _reschedule(*, actor, ticket: Ticket, local_date: dt.date, start_time: dt.ti
         .order_by("pk")
     )
     # Take the new place first; only then give back the old one.
-    if not _take_place(group, local_date, start_time, field="online_used", limit=limit):
+    if not counting.take_place(group.pk, local_date, start_time, field="online_used", limit=limit):
         raise _full_error(office, service, local_date)
-    _release_place(group.pk, locked.local_date, old_start, field="online_used")
+    counting.release_place(group.pk, locked.local_date, old_start, field="online_used")
     before = f"{locked.code} {locked.local_date} {old_start:%H:%M}"
     if local_date != locked.local_date:
-        number = _next_number(group, local_date)
+        number = counting.next_number(group.pk, local_date)
         locked.number, locked.code = number, format_code(group.letter, number)
     locked.local_date, locked.session_start, locked.session_end = local_date, session.start, session.end
     locked.save(update_fields=["number", "code", "local_date", "session_start", "session_end"])
@@ -409,13 +379,13 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
     local_date = session.start.date()
     start_time = session.start.time()
     limit = session_limits(group, local_date, start_time).walkin
-    if not _take_place(group, local_date, start_time, field="walkin_used", limit=limit):
+    if not counting.take_place(group.pk, local_date, start_time, field="walkin_used", limit=limit):
         next_date, hint = _next_date_hint(office, service)
         raise NoPlaceLeft(
             _("All %(limit)s walk-in tickets for this session have been issued.") % {"limit": limit} + " " + hint,
             next_date=next_date,
         )
-    number = _next_number(group, local_date)
+    number = counting.next_number(group.pk, local_date)
     now = clock.now()
     ticket = Ticket.objects.create(
         office=office,

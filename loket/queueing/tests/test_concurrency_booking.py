@@ -97,7 +97,10 @@ def test_double_submits_of_one_citizen_give_one_ticket():
     results = race(20, book)
     granted = [r for r in results if isinstance(r, Ticket)]
     assert len(granted) == 1
-    assert all(isinstance(r, AlreadyBooked) for r in results if r is not granted[0])
+    others = [r for r in results if r is not granted[0]]
+    assert all(isinstance(r, AlreadyBooked) for r in others), [
+        type(r).__name__ + ":" + str(r)[:80] for r in others if not isinstance(r, AlreadyBooked)
+    ]
     assert Ticket.objects.filter(citizen=citizen, status=TicketStatus.BOOKED).count() == 1
     used = sum(SessionCounter.objects.filter(group=group, local_date=day).values_list("online_used", flat=True))
     assert used == 1
