@@ -101,7 +101,8 @@ def asn1_crl_of(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList
     return asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
 
 
-def _external_tsa_certs() -> list[x509.Certificate]:
+def external_tsa_certs() -> list[x509.Certificate]:
+    """The external TSA's CA certificates (``SIGNING_TSA_CA_FILE``), trusted for timestamps."""
     path = getattr(settings, "SIGNING_TSA_CA_FILE", "")
     if not path:
         return []
@@ -202,7 +203,7 @@ class PadesContext:
     @classmethod
     def load(cls) -> PadesContext:
         authority = ca.active_authority()
-        external = [asn1_cert(cert) for cert in _external_tsa_certs()]
+        external = [asn1_cert(cert) for cert in external_tsa_certs()]
         return cls(
             trust_roots=[asn1_cert(cert) for cert in ca.trusted_issuers(authority)] + external,
             other_certs=[asn1_cert(ca.tsa_certificate(authority))],

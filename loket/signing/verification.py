@@ -167,6 +167,12 @@ class _Trust:
     """The deployment's trust anchors and revocation data, loaded once per analysis."""
 
     def __init__(self):
+        # an external TSA's CA (SIGNING_TSA_CA_FILE) is trusted for timestamps, never for signers
+        try:
+            self.tsa_roots = pades.external_tsa_certs()
+        except (OSError, ValueError):
+            logger.error("SIGNING_TSA_CA_FILE cannot be read: external timestamps are not trusted", exc_info=True)
+            self.tsa_roots = []
         try:
             authority = ca.active_authority()
         except ca.AuthorityMissing:
@@ -187,13 +193,18 @@ class _Trust:
         return None
 
     def context(
-        self, *, dss: DocumentSecurityStore | None, moment: dt.datetime | None, require_revinfo: bool = False
+        self,
+        *,
+        dss: DocumentSecurityStore | None,
+        moment: dt.datetime | None,
+        require_revinfo: bool = False,
+        for_timestamps: bool = False,
     ) -> ValidationContext:
         # Our certificates carry no CRL distribution point, so "soft-fail" (check if declared) would
         # never look at a CRL: for a certificate of our own root, whose CRL we always have (embedded
         # at signing, and the current one), revocation information is required instead.
         kwargs = {
-            "trust_roots": [pades.asn1_cert(cert) for cert in self.issuers],
+            "trust_roots": [pades.asn1_cert(c) for c in self.issuers + (self.tsa_roots if for_timestamps else [])],
             "crls": list(self.crls),
             "allow_fetching": False,
             "revocation_mode": "require" if require_revinfo else "soft-fail",
@@ -223,7 +234,7 @@ def _check_signature(embedded, trust: _Trust, dss) -> tuple[str, SignatureInfo]:
     status = validate_pdf_signature(
         embedded,
         signer_validation_context=trust.context(dss=dss, moment=signed_at, require_revinfo=issuer == 0),
-        ts_validation_context=trust.context(dss=dss, moment=None),
+        ts_validation_context=trust.context(dss=dss, moment=None, for_timestamps=True),
     )
     tst = status.timestamp_validity
     info = SignatureInfo(
