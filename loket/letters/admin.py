@@ -1,7 +1,7 @@
-"""Django admin for letters. Settings and templates are saved through ``loket.letters.services``
-(the same validation, permission check and audit row as everywhere else): a refusal shows as the
-form's error, in Indonesian. Deleting a template is audited (``AuditedAdminMixin``) and refused
-while letters refer to it. Issued letters are read-only records."""
+"""Django admin for letters. Settings and templates are saved and templates deleted through
+``loket.letters.services`` (the same validation, permission check and audit row as everywhere else):
+a refusal shows as the form's error, in Indonesian; a template letters were issued from cannot be
+deleted. Deleting office settings is audited by ``AuditedAdminMixin``. Issued letters are read-only."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import base64
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -189,6 +190,16 @@ class LetterTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
             template=obj if obj.pk else None,
         )
         obj.pk = saved.pk  # audited by the service
+
+    def delete_model(self, request, obj):
+        # Through the service: its permission check, its refusal while letters use the template, its
+        # audit row (letters.template.delete, with the deleted text).
+        services.delete_template(actor=request.user, template=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for template in queryset:
+                services.delete_template(actor=request.user, template=template)
 
 
 @admin.register(Letter)

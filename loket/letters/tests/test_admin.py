@@ -67,7 +67,18 @@ def test_a_template_saved_in_the_admin_is_audited_once_by_the_service(client, su
 
     response = client.post(reverse("admin:letters_lettertemplate_delete", args=[template.pk]), {"post": "yes"})
     assert response.status_code == 302
-    assert AuditEntry.objects.filter(action="admin.delete", object_type="letters.lettertemplate").count() == 1
+    assert not LetterTemplate.objects.exists()
+    deleted = AuditEntry.objects.get(object_type="letters.lettertemplate", action="letters.template.delete")
+    assert deleted.data["title"] == "SURAT KETERANGAN USAHA (SKU)"
+    assert not AuditEntry.objects.filter(action="admin.delete").exists()
+
+
+def test_a_template_letters_were_issued_from_cannot_be_deleted_in_the_admin(client, superuser, template, office):
+    services.issue_letter(actor=None, template=template, office=office, values=SKU_VALUES, signer=SIGNER, reference="")
+    response = client.post(reverse("admin:letters_lettertemplate_delete", args=[template.pk]), {"post": "yes"})
+    assert response.status_code == 200  # the admin lists the protected letters instead of deleting
+    assert LetterTemplate.objects.filter(pk=template.pk).exists()
+    assert not AuditEntry.objects.filter(action="letters.template.delete").exists()
 
 
 def settings_data(office, **extra):
