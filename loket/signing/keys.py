@@ -12,7 +12,8 @@ lock-out stops guessing. A sealed key can also be attacked offline by someone wh
 database; then only Argon2id's cost (~0.25 s and 64 MiB per guess) stands between them and the key:
 the 10^6 six-digit PINs fall in days on a few cores, 10^8 eight-digit ones take centuries of
 core-time. Longer passphrases are welcome (up to 128 characters). Online, wrong PINs count towards
-a lock-out (``MAX_FAILED_ATTEMPTS``, then ``LOCK_DURATION``), also when changing the PIN.
+the same lock-out as signing (``SIGNING_PIN_MAX_FAILURES`` in a row, default 5, then
+``SIGNING_PIN_LOCK_MINUTES``, default 15), also when changing the PIN.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -37,13 +38,19 @@ from loket.signing.signers.base import WrongPin
 
 MIN_PIN_LENGTH = 8
 MAX_PIN_LENGTH = 128
-MAX_FAILED_ATTEMPTS = 5
-LOCK_DURATION = dt.timedelta(minutes=30)
 MAX_PKCS12_BYTES = 256 * 1024
 SYSTEM_ADMIN = "system_admin"
 
 
 # --- rules ------------------------------------------------------------------------------------
+
+
+def max_failed_attempts() -> int:
+    return int(getattr(settings, "SIGNING_PIN_MAX_FAILURES", 5))
+
+
+def lock_duration() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "SIGNING_PIN_LOCK_MINUTES", 15)))
 
 
 def check_pin(pin: str) -> str:
@@ -273,8 +280,8 @@ def register_wrong_pin(signer_key: SignerKey) -> None:
     """Count a wrong PIN (committed even though the caller then raises); lock after too many."""
     SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=F("failed_attempts") + 1)
     signer_key.refresh_from_db(fields=["failed_attempts", "locked_until"])
-    if signer_key.failed_attempts >= MAX_FAILED_ATTEMPTS:
-        signer_key.locked_until = clock.now() + LOCK_DURATION
+    if signer_key.failed_attempts >= max_failed_attempts():
+        signer_key.locked_until = clock.now() + lock_duration()
         signer_key.failed_attempts = 0
         signer_key.save(update_fields=["locked_until", "failed_attempts"])
 
@@ -338,7 +345,3 @@ def revoke_signer_key(*, actor, signer_key: SignerKey, reason: str) -> SignerKey
             if cert.issuer == ca.ca_certificate(authority).subject:
                 ca.regenerate_crl(authority=authority, actor=actor)
     return signer_key
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    return cert.fingerprint(hashes.SHA256()).hex()

@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 
 from loket.accounts.factories import OfficerFactory
 from loket.audit.models import AuditEntry
+from loket.core import clock
 from loket.signing import ca, keys, sealing
 from loket.signing.models import SignerKey, SigningAuthority
 from loket.signing.signers.base import WrongPin
@@ -276,11 +277,12 @@ def test_change_pin_reseals_and_needs_the_old_pin(local_key, signer_user):
 
 
 def test_wrong_pins_lock_the_key(local_key):
-    for _ in range(keys.MAX_FAILED_ATTEMPTS):
+    for _ in range(keys.max_failed_attempts()):
         with pytest.raises(WrongPin):
             keys.change_pin(actor=None, signer_key=local_key, old_pin="salah-salah", new_pin="baru-12345")
     local_key.refresh_from_db()
-    assert local_key.locked_until is not None
+    assert local_key.locked_until is not None and local_key.failed_attempts == 0
+    assert local_key.locked_until - clock.now() > dt.timedelta(minutes=14)
     with pytest.raises(keys.DomainError, match="dikunci sementara"):
         keys.change_pin(actor=None, signer_key=local_key, old_pin=PIN, new_pin="baru-12345")
 
