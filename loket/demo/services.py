@@ -36,6 +36,8 @@ from loket.queueing.models import ServiceGroup
 from loket.queueing.selectors import is_offered
 from loket.regions.models import Region
 from loket.regions.services import import_regions
+from loket.signing import ca
+from loket.signing import keys as signing_keys
 
 PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
 
@@ -59,6 +61,7 @@ class DemoResult:
     accounts_kept: list[str] = field(default_factory=list)
     queues_created: list[str] = field(default_factory=list)
     letters_created: list[str] = field(default_factory=list)
+    signing_pins: list[Credential] = field(default_factory=list)  # new signing keys only, shown once
 
     @property
     def changed(self) -> bool:
@@ -259,7 +262,27 @@ def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequenc
         letters = ensure_demo_letters(actor=admin)
         result.letters_created = letters.settings_created + letters.templates_created
         ensure_city_policies()
+    ensure_signing(result=result)
     return result
+
+
+def random_pin(length: int = 8) -> str:
+    return "".join(secrets.choice(string.digits) for _ in range(length))
+
+
+def ensure_signing(*, result: DemoResult) -> None:
+    """The deployment's own signing CA (created once) and a local signing key for every demo
+    official (penandatangan) who has none, sealed with a random PIN shown once, like the passwords."""
+    ca.init_authority(actor=None)
+    for spec in data.ACCOUNTS:
+        if spec.role != Role.PENANDATANGAN:
+            continue
+        user = User.objects.filter(username=spec.username).first()
+        if user is None or signing_keys.active_key_for(user) is not None:
+            continue
+        pin = random_pin()
+        signing_keys.issue_signer_key(actor=None, user=user, pin=pin, title=spec.title)
+        result.signing_pins.append(Credential(spec.username, spec.full_name, spec.title, _where(spec), pin))
 
 
 def ensure_city_policies() -> None:

@@ -156,6 +156,18 @@ class InternalTimeStamper(timestamps.DummyTimeStamper):
         )
         self._private_key = private_key
 
+    # The token's time is the deployment's one clock (``loket.core.clock``: real time in production,
+    # frozen in tests), so a timestamp and the CRL it is validated against agree.
+    @property
+    def fixed_dt(self):
+        from loket.core import clock
+
+        return clock.now()
+
+    @fixed_dt.setter
+    def fixed_dt(self, value) -> None:
+        pass  # pyHanko's __init__ assigns it; the clock decides
+
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt):  # noqa: ANN001 - pyHanko's names
         from asn1crypto import core
         from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute

@@ -35,6 +35,7 @@ def run_load_demo() -> str:
 def demo(db, monkeypatch, settings):
     # Argon2 is deliberately slow; these tests check the demo, not the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SIGNING_KDF_TEST_PARAMS = {"memory_kib": 1024, "time_cost": 1, "parallelism": 1}  # PIN sealing
     monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
     return run_load_demo()
 
@@ -150,8 +151,22 @@ def test_coming_weekend(today, saturday):
     assert coming_weekend(today) == (saturday, saturday + dt.timedelta(days=1))
 
 
+def tables(output: str) -> list[list[list[str]]]:
+    """The tables printed by load_demo (passwords, then signing PINs), rows split into cells."""
+    found, current = [], []
+    for line in output.splitlines():
+        if line.startswith("| "):
+            current.append(line.split("|"))
+        elif current and not line.startswith("+"):
+            found.append(current)
+            current = []
+    if current:
+        found.append(current)
+    return found
+
+
 def test_demo_accounts_have_their_roles_and_the_printed_passwords(demo):
-    table = [line.split("|") for line in demo.splitlines() if line.startswith("| ")]
+    table = tables(demo)[0]
     assert [cell.strip() for cell in table[0][2:5]] == ["Nama", "Peran", "Tempat"]  # Indonesian headers
     rows = {cells[1].strip(): cells[5].strip() for cells in table[1:]}
     assert set(rows) == {a.username for a in data.ACCOUNTS}
@@ -200,7 +215,7 @@ def test_rerunning_changes_nothing_keeps_edits_and_prints_no_password(demo, monk
     assert Office.objects.get(slug="kecamatan-ciputat").address == "Alamat yang diubah admin"
     assert "Akun demo sudah ada" in output
     assert not any(line.startswith("| ") for line in output.splitlines()), "a credentials table was printed"
-    first_passwords = [line.split("|")[5].strip() for line in demo.splitlines() if line.startswith("| ")][1:]
+    first_passwords = [cells[5].strip() for cells in tables(demo)[0][1:]]
     assert len(first_passwords) == len(data.ACCOUNTS)
     assert not any(password in output for password in first_passwords)
 
@@ -241,3 +256,16 @@ def test_demo_offices_have_queues_with_the_quotas_cities_use(demo):
     run_load_demo()
     assert ServiceGroup.objects.get(pk=groups["A"].pk).name == "KTP-el (diubah admin)"
     assert ServiceGroup.objects.filter(office=tegal).count() == 2
+
+
+def test_demo_officials_get_a_signing_key_whose_pin_is_printed_once(demo):
+    from loket.signing import keys, sealing
+
+    pins = {cells[1].strip(): cells[5].strip() for cells in tables(demo)[1][1:]}
+    signers = {a.username for a in data.ACCOUNTS if a.role == Role.PENANDATANGAN}
+    assert set(pins) == signers
+    for username, pin in pins.items():
+        key = keys.active_key_for(User.objects.get(username=username))
+        assert sealing.unseal(key.sealed_key, pin)  # the printed PIN opens the key
+    output = run_load_demo()
+    assert not any(pin in output for pin in pins.values())

@@ -119,3 +119,13 @@ def plain_pdf() -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    """``freeze(aware_datetime)`` sets ``loket.core.clock.now``."""
+
+    def _freeze(instant):
+        monkeypatch.setattr("loket.core.clock.now", lambda: instant)
+
+    return _freeze

@@ -11,8 +11,8 @@ from loket.core.errors import DomainError
 from loket.demo.services import Credential, load_demo
 
 
-def credentials_table(credentials: list[Credential]) -> str:
-    header = (_("Username"), _("Name"), _("Role"), _("Where"), _("Password"))
+def credentials_table(credentials: list[Credential], secret: str = "") -> str:
+    header = (_("Username"), _("Name"), _("Role"), _("Where"), secret or _("Password"))
     rows = [(c.username, c.full_name, c.role, c.where, c.password) for c in credentials]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
@@ -61,6 +61,10 @@ class Command(BaseCommand):
             out.write(self.style.WARNING(_("Demo accounts created. Their passwords are shown ONLY NOW: note them.")))
             out.write(credentials_table(result.credentials))
             out.write(_("Citizens log in with their NIK as username; officers with the username above."))
+        if result.signing_pins:
+            out.write("")
+            out.write(self.style.WARNING(_("Signing PINs of the demo officials, shown ONLY NOW: note them.")))
+            out.write(credentials_table(result.signing_pins, secret=_("Signing PIN")))
         if result.accounts_kept:
             out.write(
                 _(
