@@ -257,8 +257,22 @@ SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "/usr/lib/sofths
 SIGNING_STAMP_FONT = os.environ.get("SIGNING_STAMP_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 # The largest PDF the public verification page analyses.
 SIGNING_MAX_VERIFY_BYTES = int(os.environ.get("SIGNING_MAX_VERIFY_BYTES", str(10 * 1024 * 1024)))
+# BSrE's remote signing service (API v2 form; loket.signing.signers.bsre). Empty URL = not used.
+SIGNING_BSRE_URL = os.environ.get("SIGNING_BSRE_URL", "")
+SIGNING_BSRE_CLIENT_ID = os.environ.get("SIGNING_BSRE_CLIENT_ID", "")
+SIGNING_BSRE_CLIENT_SECRET = os.environ.get("SIGNING_BSRE_CLIENT_SECRET", "")
+SIGNING_BSRE_CA_FILE = os.environ.get("SIGNING_BSRE_CA_FILE", "")  # PEM of BSrE's CA chain
+SIGNING_BSRE_CONNECT_TIMEOUT = float(os.environ.get("SIGNING_BSRE_CONNECT_TIMEOUT", "5"))
+SIGNING_BSRE_READ_TIMEOUT = float(os.environ.get("SIGNING_BSRE_READ_TIMEOUT", "60"))
+SIGNING_BSRE_RETRIES = int(os.environ.get("SIGNING_BSRE_RETRIES", "2"))
+# Wrong signing PINs in a row before signing is locked, and for how long.
+SIGNING_PIN_MAX_FAILURES = int(os.environ.get("SIGNING_PIN_MAX_FAILURES", "5"))
+SIGNING_PIN_LOCK_MINUTES = int(os.environ.get("SIGNING_PIN_LOCK_MINUTES", "15"))
+# The public address printed in the QR codes of signed documents (e.g. https://loket.padang.go.id);
+# empty = the address of the request that signs.
+LOKET_PUBLIC_URL = os.environ.get("LOKET_PUBLIC_URL", "")
 # Signer kinds -> dotted path of a factory(signer_key) returning a Signer; merged over the built-in
-# registry in loket.signing.signers (local, pkcs11; bsre is registered by loket.signing.signers.bsre).
+# registry in loket.signing.signers (local, pkcs11, bsre).
 SIGNING_SIGNERS: dict[str, str] = {}
 # Cheap Argon2id parameters for the test suite only (set by loket/signing/tests/conftest.py);
 # refused in production. None = the memory-hard default of loket.signing.sealing.

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loket.accounts.models import OfficerRole, Role
 from loket.audit.services import record
@@ -270,20 +270,58 @@ def register_pkcs11_key(*, actor, user, token_label: str, key_label: str, certif
 
 
 def require_not_locked(signer_key: SignerKey) -> None:
-    if signer_key.locked_until and signer_key.locked_until > clock.now():
+    """Refuse while the key is locked after too many wrong PINs, saying for how long."""
+    now = clock.now()
+    if signer_key.locked_until and signer_key.locked_until > now:
+        minutes = max(1, int((signer_key.locked_until - now).total_seconds() // 60) + 1)
         raise DomainError(
-            _("Too many wrong PINs: signing with this key is locked for a while. Try again later."), code="locked"
+            ngettext(
+                "Signing is locked after too many wrong PINs. Try again in %(n)s minute.",
+                "Signing is locked after too many wrong PINs. Try again in %(n)s minutes.",
+                minutes,
+            )
+            % {"n": minutes},
+            code="locked",
         )
 
 
-def register_wrong_pin(signer_key: SignerKey) -> None:
-    """Count a wrong PIN (committed even though the caller then raises); lock after too many."""
-    SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=F("failed_attempts") + 1)
-    signer_key.refresh_from_db(fields=["failed_attempts", "locked_until"])
-    if signer_key.failed_attempts >= max_failed_attempts():
-        signer_key.locked_until = clock.now() + lock_duration()
-        signer_key.failed_attempts = 0
-        signer_key.save(update_fields=["locked_until", "failed_attempts"])
+def register_wrong_pin(signer_key: SignerKey) -> DomainError:
+    """Count one wrong PIN in its own committed transaction (the caller then refuses); at
+    ``max_failed_attempts()`` in a row lock the key for ``lock_duration()`` (audited). Returns the
+    refusal to raise, saying how many attempts are left or how long the lock lasts."""
+    with transaction.atomic():
+        row = SignerKey.objects.select_for_update().get(pk=signer_key.pk)
+        row.failed_attempts += 1
+        locked = row.failed_attempts >= max_failed_attempts()
+        if locked:
+            row.locked_until = clock.now() + lock_duration()
+            row.failed_attempts = 0
+        row.save(update_fields=["failed_attempts", "locked_until"])
+        record(
+            actor=row.user,
+            action="signing.pin_locked" if locked else "signing.pin_wrong",
+            obj=row,
+            data={"minutes": int(lock_duration().total_seconds() // 60)}
+            if locked
+            else {"attempt": row.failed_attempts},
+        )
+    signer_key.failed_attempts, signer_key.locked_until = row.failed_attempts, row.locked_until
+    if locked:
+        return DomainError(
+            _("Wrong PIN, %(n)s times in a row: signing is locked for %(minutes)s minutes.")
+            % {"n": max_failed_attempts(), "minutes": int(lock_duration().total_seconds() // 60)},
+            code="locked",
+        )
+    left = max_failed_attempts() - row.failed_attempts
+    return DomainError(
+        ngettext(
+            "Wrong PIN. %(n)s attempt left before signing is locked.",
+            "Wrong PIN. %(n)s attempts left before signing is locked.",
+            left,
+        )
+        % {"n": left},
+        code="wrong_pin",
+    )
 
 
 def register_right_pin(signer_key: SignerKey) -> None:
@@ -307,8 +345,7 @@ def change_pin(*, actor, signer_key: SignerKey, old_pin: str, new_pin: str) -> S
     try:
         resealed = sealing.reseal(signer_key.sealed_key, old_pin, new_pin)
     except WrongPin:
-        register_wrong_pin(signer_key)
-        raise
+        raise register_wrong_pin(signer_key) from None
     with transaction.atomic():
         signer_key.sealed_key = resealed
         signer_key.failed_attempts = 0

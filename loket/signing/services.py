@@ -3,8 +3,9 @@
 - ``request_signature``: a workflow app (permohonan) puts an issued letter before an official.
 - ``sign_documents``: the official signs some of their waiting documents with one PIN: the signer
   opens one session (the local key is unsealed once), each document is signed and stored in its
-  own transaction. Wrong PINs are counted per signer; after ``SIGNING_PIN_MAX_FAILURES`` (5) in a
-  row signing is locked for ``SIGNING_PIN_LOCK_MINUTES`` (15) and the lock is audited. The PIN is
+  own transaction. Wrong PINs are counted per signer (``keys.register_wrong_pin``): after
+  ``SIGNING_PIN_MAX_FAILURES`` (5) in a row signing is locked for ``SIGNING_PIN_LOCK_MINUTES`` (15)
+  and the lock is audited. The PIN is
   never logged, stored or put in an audit row.
 - Never twice: before a signer is asked, the document's ``attempt`` is set and committed; a
   remote signer whose answer was lost (``SigningOutcomeUnknown``) leaves it "unknown", and that document is not tried again
@@ -19,15 +20,12 @@ transaction that stores the signature, so either both happen or neither.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from loket.audit.services import record
 from loket.core import clock
@@ -35,8 +33,8 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.letters import selectors as letter_selectors
 from loket.letters.models import Letter
 from loket.letters.rendering import SIGNATURE_BOX
-from loket.signing import events
-from loket.signing.models import DocumentStatus, SignedDocument, SignerKey
+from loket.signing import events, keys
+from loket.signing.models import DocumentStatus, SignedDocument
 from loket.signing.signers import signer_for
 from loket.signing.signers.base import (
     CertificateInactive,
@@ -50,14 +48,6 @@ from loket.signing.signers.base import (
 ISSUER_ROLES = ("verifikator", "petugas_loket", "office_admin")
 UNKNOWN = "unknown"
 RUNNING = "running"
-
-
-def max_failures() -> int:
-    return int(getattr(settings, "SIGNING_PIN_MAX_FAILURES", 5))
-
-
-def lock_minutes() -> int:
-    return int(getattr(settings, "SIGNING_PIN_LOCK_MINUTES", 15))
 
 
 # --- putting a letter before its signer -----------------------------------------------------
@@ -88,67 +78,6 @@ def request_signature(*, actor, letter: Letter, signer) -> SignedDocument:
 
 
 # --- PIN failures and the lock ---------------------------------------------------------------
-
-
-def active_key(user) -> SignerKey | None:
-    return SignerKey.objects.filter(user=user, revoked_at__isnull=True).first()
-
-
-def _require_unlocked(key: SignerKey) -> None:
-    now = clock.now()
-    if key.locked_until and key.locked_until > now:
-        minutes = max(1, int((key.locked_until - now).total_seconds() // 60) + 1)
-        raise DomainError(
-            ngettext(
-                "Signing is locked after too many wrong PINs. Try again in %(n)s minute.",
-                "Signing is locked after too many wrong PINs. Try again in %(n)s minutes.",
-                minutes,
-            )
-            % {"n": minutes},
-            code="locked",
-        )
-
-
-def _count_wrong_pin(key: SignerKey) -> DomainError:
-    """Count one wrong PIN in its own committed transaction; lock at the limit (audited)."""
-    with transaction.atomic():
-        row = SignerKey.objects.select_for_update().get(pk=key.pk)
-        row.failed_attempts += 1
-        fields = ["failed_attempts"]
-        locked = row.failed_attempts >= max_failures()
-        if locked:
-            row.locked_until = clock.now() + dt.timedelta(minutes=lock_minutes())
-            row.failed_attempts = 0
-            fields.append("locked_until")
-        row.save(update_fields=fields)
-        record(
-            actor=row.user,
-            action="signing.pin_locked" if locked else "signing.pin_wrong",
-            obj=row,
-            office_id=None,
-            data={"attempt": row.failed_attempts} if not locked else {"minutes": lock_minutes()},
-        )
-    if locked:
-        return DomainError(
-            _("Wrong PIN, %(n)s times in a row: signing is locked for %(minutes)s minutes.")
-            % {"n": max_failures(), "minutes": lock_minutes()},
-            code="locked",
-        )
-    left = max_failures() - row.failed_attempts
-    return DomainError(
-        ngettext(
-            "Wrong PIN. %(n)s attempt left before signing is locked.",
-            "Wrong PIN. %(n)s attempts left before signing is locked.",
-            left,
-        )
-        % {"n": left},
-        code="wrong_pin",
-    )
-
-
-def _reset_failures(key: SignerKey) -> None:
-    if key.failed_attempts or key.locked_until:
-        SignerKey.objects.filter(pk=key.pk).update(failed_attempts=0, locked_until=None)
 
 
 # --- signing -------------------------------------------------------------------------------------
@@ -222,10 +151,10 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     """Sign ``documents`` (waiting for ``actor``) with one PIN entry. Raises ``DomainError`` when
     nothing can be signed (no key, locked, wrong PIN, certificate inactive, signer unreachable);
     otherwise returns what was signed and what failed, with the reason."""
-    key = active_key(actor) if actor is not None else None
+    key = keys.active_key_for(actor) if actor is not None else None
     if key is None:
         raise DomainError(_("You have no signing certificate yet. Ask the system admin to issue one."), code="no_key")
-    _require_unlocked(key)
+    keys.require_not_locked(key)
     pending = list(
         SignedDocument.objects.filter(pk__in=[d.pk for d in documents], signer=actor, status=DocumentStatus.PENDING)
         .select_related("letter", "letter__office")
@@ -236,10 +165,10 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     try:
         session = signer_for(key).open_session(pin=pin)
     except WrongPin:
-        raise _count_wrong_pin(key) from None
+        raise keys.register_wrong_pin(key) from None
     except (CertificateInactive, SignerUnavailable) as exc:
         raise DomainError(exc.message, code="signer") from None
-    _reset_failures(key)
+    keys.register_right_pin(key)
     result = BatchResult()
     try:
         for document in pending:
@@ -259,7 +188,7 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
             except WrongPin:
                 # A remote signer (BSrE) learns of a wrong passphrase only when asked to sign.
                 _release(document, "")
-                raise _count_wrong_pin(key) from None
+                raise keys.register_wrong_pin(key) from None
             except SigningOutcomeUnknown as exc:
                 _release(document, UNKNOWN)
                 result.failed.append((document, str(exc.message)))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loket.core.access import public, role_required
 from loket.core.errors import DomainError
 from loket.letters.selectors import letter_pdf
-from loket.signing import selectors, services
+from loket.signing import keys, selectors, services
 from loket.signing.models import DocumentStatus, SignedDocument
 from loket.signing.verification import Outcome, analyse_pdf
 
@@ -140,3 +140,23 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     document = analysis.record if analysis.outcome == Outcome.GENUINE else None
     context = {"analysis": analysis, "document": document, "letter": document.letter if document else None}
     return render(request, "signing/verify_result.html", context)
+
+
+@role_required(SIGNER)
+@require_http_methods(["GET", "POST"])
+def change_pin(request: HttpRequest) -> HttpResponse:
+    """The official changes their signing PIN (the key is re-sealed under the new one)."""
+    key = keys.active_key_for(request.user)
+    error = None
+    if request.method == "POST" and key is not None:
+        new, again = request.POST.get("new_pin", ""), request.POST.get("new_pin_again", "")
+        try:
+            if new != again:
+                raise DomainError(_("The two new PINs differ. Type the same PIN twice."), code="pin_mismatch")
+            keys.change_pin(actor=request.user, signer_key=key, old_pin=request.POST.get("old_pin", ""), new_pin=new)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Your signing PIN is changed. Use the new PIN from now on."))
+            return redirect("signing:inbox")
+    return render(request, "signing/change_pin.html", {"key": key, "error": error}, status=400 if error else 200)

@@ -277,13 +277,14 @@ def test_change_pin_reseals_and_needs_the_old_pin(local_key, signer_user):
 
 
 def test_wrong_pins_lock_the_key(local_key):
-    for _ in range(keys.max_failed_attempts()):
-        with pytest.raises(WrongPin):
+    for attempt in range(1, keys.max_failed_attempts() + 1):
+        with pytest.raises(keys.DomainError) as err:
             keys.change_pin(actor=None, signer_key=local_key, old_pin="salah-salah", new_pin="baru-12345")
+        assert err.value.code == ("locked" if attempt == keys.max_failed_attempts() else "wrong_pin")
     local_key.refresh_from_db()
     assert local_key.locked_until is not None and local_key.failed_attempts == 0
     assert local_key.locked_until - clock.now() > dt.timedelta(minutes=14)
-    with pytest.raises(keys.DomainError, match="dikunci sementara"):
+    with pytest.raises(keys.DomainError, match="dikunci"):
         keys.change_pin(actor=None, signer_key=local_key, old_pin=PIN, new_pin="baru-12345")
 
 

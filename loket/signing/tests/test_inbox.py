@@ -262,3 +262,17 @@ def test_inbox_page_signs_the_ticked_documents(client, lurah, staff, office):
     assert client.get(reverse("signing:preview", args=[documents[0].pk])).content.startswith(b"%PDF")
     client.force_login(OfficerFactory(signer=True))
     assert client.get(reverse("signing:preview", args=[documents[0].pk])).status_code == 404
+
+
+def test_the_official_changes_their_pin_on_the_page(client, lurah, staff, office):
+    client.force_login(lurah)
+    url = reverse("signing:change_pin")
+    response = client.post(url, {"old_pin": PIN, "new_pin": "13572468", "new_pin_again": "13572460"})
+    assert response.status_code == 400 and "berbeda" in response.content.decode()
+    response = client.post(url, {"old_pin": "salah-lama", "new_pin": "13572468", "new_pin_again": "13572468"})
+    assert response.status_code == 400 and "PIN salah" in response.content.decode()
+    client.post(url, {"old_pin": PIN, "new_pin": "13572468", "new_pin_again": "13572468"})
+    [document] = put_before(lurah, staff, office)
+    with pytest.raises(DomainError):
+        services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE)
+    assert len(services.sign_documents(actor=lurah, documents=[document], pin="13572468", base_url=BASE).signed) == 1
