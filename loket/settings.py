@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "loket.audit",
     "loket.letters",
     "loket.signing",
+    "loket.notifications",
     "loket.queueing",
     "loket.permohonan",
     "loket.demo",
