@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking bench-letters
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking bench-letters bench-signing
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -108,6 +108,12 @@ bench-booking: setup
 # make bench-letters BENCH_LETTERS_ARGS="--count 2000 --db postgres".
 bench-letters: setup
 	$(PY) bench/letters.py $(BENCH_LETTERS_ARGS)
+
+# A lurah's batch: N letters issued (Typst render), put before the lurah, signed in one
+# sign_documents call with one PIN (local key, production Argon2id, unsealed once), verified.
+# Options: bench/signing.py --help, e.g. make bench-signing BENCH_SIGNING_ARGS="--count 100 --db postgres".
+bench-signing: setup
+	$(PY) bench/signing.py $(BENCH_SIGNING_ARGS)
 
 clean-db:
 	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm
