@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +33,7 @@ from loket.letters.indonesian import date_text
 from loket.letters.models import DEFAULT_NUMBER_FORMAT, Letter, LetterTemplate, OfficeLetterSettings
 from loket.letters.templating import STANDARD_DATE_KEYS, STANDARD_PLACEHOLDERS
 from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Office, OfficeKind
 
 MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
@@ -66,15 +66,6 @@ NUMBER_TOKENS = (
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _managed_office(request: HttpRequest, slug: str) -> Office:
-    office = Office.objects.select_related("region__parent__parent__parent").filter(slug=slug).first()
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, {"office_admin"}):
-        raise PermissionDenied
-    return office
 
 
 def _online_services(office: Office) -> list[Service]:
@@ -327,7 +318,7 @@ def manage_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The office's letterhead and numbering form, and its services with the template each uses."""
-    office = _managed_office(request, slug)
+    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
     current = selectors.settings_for(office)
     if request.method == "POST":
         form = OfficeLetterSettingsForm(request.POST, request.FILES, current=current)
@@ -440,7 +431,7 @@ def _revert(request: HttpRequest, office: Office, service: Service, own, default
 def template(request: HttpRequest, slug: str, service_slug: str) -> HttpResponse:
     """The office's own letter template for one service: edit, preview the typed text, save, or go
     back to the default template."""
-    office = _managed_office(request, slug)
+    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
     service = _service_of(office, service_slug)
     own = LetterTemplate.objects.filter(service=service, office=office).first()
     default = LetterTemplate.objects.filter(service=service, office__isnull=True).first()

@@ -6,8 +6,7 @@ import datetime as dt
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,21 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loket.core.access import role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
-from loket.offices.models import Day, Office, OpeningRule, ScheduleException
+from loket.offices.access import office_for_request
+from loket.offices.models import Day, OpeningRule, ScheduleException
 from loket.offices.services import RuleSpec
 from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm, format_sessions
 
 MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 WEEK_DAYS = 7
-
-
-def _managed_office(request: HttpRequest, slug: str) -> Office:
-    office = Office.objects.select_related("region").filter(slug=slug).first()
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, {"office_admin"}):
-        raise PermissionDenied
-    return office
 
 
 def _week_start(request: HttpRequest, today: dt.date) -> dt.date:
@@ -57,7 +48,7 @@ def manage_hours_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
     """The week's schedule, the date exceptions, and a form to close or open a date differently."""
-    office = _managed_office(request, slug)
+    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
     today = selectors.local_today(office)
     form = ExceptionForm(initial={"date": today + dt.timedelta(days=1)})
 
@@ -149,7 +140,7 @@ def manage_weekly_hours(request: HttpRequest, slug: str) -> HttpResponse:
 
     Rules limited to a period (valid from/until) cannot be typed here; they are listed and kept.
     """
-    office = _managed_office(request, slug)
+    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
     rules = selectors.opening_rules(office)
     weekly = [r for r in rules if r.valid_from is None and r.valid_until is None]
     dated = [r for r in rules if not (r.valid_from is None and r.valid_until is None)]

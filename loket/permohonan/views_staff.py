@@ -22,21 +22,13 @@ from loket.core import clock
 from loket.core.access import login_required, role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Office
 from loket.permohonan import selectors, services
 from loket.permohonan.models import Permohonan, Status
 from loket.permohonan.workflow import can_move
 
 STAFF = selectors.STAFF_ROLES
-
-
-def _office(request: HttpRequest, slug: str) -> Office:
-    office = office_selectors.office_by_slug(slug)
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, STAFF):
-        raise PermissionDenied
-    return office
 
 
 def _staff_request(request: HttpRequest, code: str) -> Permohonan:
@@ -73,7 +65,7 @@ def _filters(request: HttpRequest) -> selectors.WorklistFilter:
 @role_required(*STAFF)
 @require_GET
 def worklist(request: HttpRequest, slug: str) -> HttpResponse:
-    office = _office(request, slug)
+    office = office_for_request(request, slug, STAFF)
     filters = _filters(request)
     rows = selectors.worklist(request.user, office, filters)
     context = {
@@ -185,7 +177,7 @@ def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def handover(request: HttpRequest, slug: str) -> HttpResponse:
     """The handover desk: scan (or paste) the citizen's pickup QR code to hand the document over."""
-    office = _office(request, slug)
+    office = office_for_request(request, slug, STAFF)
     if request.method == "POST":
         try:
             p = services.hand_over(actor=request.user, office=office, token=request.POST.get("token", ""))

@@ -8,7 +8,6 @@ redirect/GET), so a reload never repeats an action; a refused action shows its I
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,20 +18,12 @@ from loket.core import clock
 from loket.core.access import role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Counter, Office
 from loket.queueing import counters, selectors, services
 from loket.queueing.models import ServiceGroup, Ticket
 
 DESK_ROLES = ("petugas_loket", "office_admin")
-
-
-def _desk_office(request: HttpRequest, slug: str) -> Office:
-    office = office_selectors.office_by_slug(slug)
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, DESK_ROLES):
-        raise PermissionDenied
-    return office
 
 
 @role_required(*DESK_ROLES)
@@ -56,7 +47,7 @@ def _flash_ticket(request: HttpRequest, ticket: Ticket, text: str) -> None:
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
-    office = _desk_office(request, slug)
+    office = office_for_request(request, slug, DESK_ROLES)
     if request.method == "POST":
         action = request.POST.get("action")
         priority = request.POST.get("priority") == "1"
@@ -152,7 +143,7 @@ def _counter_action(request: HttpRequest, office: Office, counter: Counter) -> N
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    office = _desk_office(request, slug)
+    office = office_for_request(request, slug, DESK_ROLES)
     desk_counter = _counter(office, number)
     if request.method == "POST":
         try:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from loket.core import clock
 from loket.core.access import role_required
 from loket.core.errors import DomainError
-from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Office
 from loket.queueing import selectors, services
 from loket.queueing.errors import NoPlaceLeft
@@ -41,15 +40,6 @@ SERIAL_BAUD_RATE = 9600  # what most 58/80 mm USB-serial printers expect; USB CD
 SESSION_WIDTH = "kiosk_paper_mm"
 SESSION_PRINTER = "kiosk_printer"
 SESSION_ISSUED = "kiosk_issued_ticket"
-
-
-def _kiosk_office(request: HttpRequest, slug: str) -> Office:
-    office = office_selectors.office_by_slug(slug)
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, KIOSK_ROLES):
-        raise PermissionDenied
-    return office
 
 
 def _kiosk_settings(request: HttpRequest) -> tuple[int, str]:
@@ -90,7 +80,7 @@ def _refusal(exc: DomainError, title: str) -> dict:
 @role_required(*KIOSK_ROLES)
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
-    office = _kiosk_office(request, slug)
+    office = office_for_request(request, slug, KIOSK_ROLES)
     width, printer = _kiosk_settings(request)
     home = reverse("queueing:kiosk", args=[office.slug])
     context = {

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from loket.catalog.selectors import services_offered_at
 from loket.core.access import role_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Office
 from loket.queueing import config, selectors
 from loket.queueing.forms import QueueSettingsForm, QuotaForm, ServiceGroupForm
@@ -47,15 +47,6 @@ class GroupView:
     services: list[Service]
     not_offered: list[Service]
     quotas: list[QuotaRow]
-
-
-def _managed_office(request: HttpRequest, slug: str) -> Office:
-    office = Office.objects.select_related("region").filter(slug=slug).first()
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, {"office_admin"}):
-        raise PermissionDenied
-    return office
 
 
 def _office_row(queryset: QuerySet, raw: str | None, *, required: bool = False):
@@ -223,7 +214,7 @@ def manage_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The office's service groups with their quota rows, and the forms that change them."""
-    office = _managed_office(request, slug)
+    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
     offered = sorted(services_offered_at(office), key=lambda s: s.name)
     groups = ServiceGroup.objects.filter(office=office).order_by("letter")
     edit_group = _office_row(groups, request.GET.get("kelompok"))

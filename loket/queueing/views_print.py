@@ -4,7 +4,6 @@ printer (``GET …/escpos/?lebar=80``). For petugas, office admins and the kiosk
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from loket.core import clock
 from loket.core.access import role_required
 from loket.offices import selectors as office_selectors
+from loket.offices.access import office_for_request
 from loket.offices.models import Office
 from loket.queueing import selectors
 from loket.queueing.escpos import COLUMNS, render_ticket_escpos
@@ -23,11 +23,7 @@ PRINT_ROLES = ("petugas_loket", "office_admin", "kiosk")
 
 
 def _ticket(request: HttpRequest, slug: str, token: str) -> tuple[Office, Ticket]:
-    office = office_selectors.office_by_slug(slug)
-    if office is None:
-        raise Http404("office not found")
-    if not request.user.has_office_role(office, PRINT_ROLES):
-        raise PermissionDenied
+    office = office_for_request(request, slug, PRINT_ROLES)
     ticket = Ticket.objects.select_related("office", "service").filter(office=office, token=token).first()
     if ticket is None:
         raise Http404("ticket not found")
