@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps messages clean-db bench-regions bench-booking bench-letters bench-signing
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps node-deps messages clean-db bench-regions bench-booking bench-letters bench-signing
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -65,6 +65,26 @@ browser-deps:
 	  fi; \
 	fi
 
+# Node.js and the npm packages of the test SMSC (loket/notifications/testing/smsc: the npm `smpp`
+# package's SMPP server, which the SMS channel tests talk to). npm ci installs exactly the
+# committed package-lock.json, again whenever it changes.
+SMSC_DIR := loket/notifications/testing/smsc
+node-deps: $(SMSC_DIR)/node_modules/.installed
+
+$(SMSC_DIR)/node_modules/.installed: $(SMSC_DIR)/package-lock.json
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages nodejs and npm ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  else \
+	    echo "The SMS tests need Node.js and npm (the test SMSC). Install them first:"; \
+	    echo "    sudo apt-get install nodejs npm"; \
+	    exit 1; \
+	  fi; \
+	fi
+	npm ci --prefix $(SMSC_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -78,12 +98,12 @@ templates: setup
 	$(MANAGE) check_templates
 
 # pytest exits 5 when it collected no tests; a test run that tested nothing is a failure.
-pytest: setup browser-deps
+pytest: setup browser-deps node-deps
 	@rc=0; $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup -q $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
 	exit $$rc
 
-test: browser-deps lint archcheck templates pytest
+test: browser-deps node-deps lint archcheck templates pytest
 
 # --- helpers ------------------------------------------------------------------------------
 
