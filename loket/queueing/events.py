@@ -12,6 +12,10 @@ Which service emits what: ``booked``/``cancelled``/``rescheduled``/``walkin_issu
 
 A handler receives the event name and the ticket's primary key (load a fresh row if needed).
 A failing handler is logged and never breaks the request or the other handlers (``robust``).
+
+Work that must commit or roll back together with the change — writing the notification to the
+outbox (loket.notifications) — subscribes with ``subscribe_in_transaction``: such a handler runs
+at once, inside the service's transaction, with the ticket itself; if it fails, the change fails.
 """
 
 from __future__ import annotations
@@ -55,6 +59,20 @@ EVENTS = frozenset(
 
 Handler = Callable[[str, int], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_in_transaction: dict[str, list[Callable]] = defaultdict(list)
+
+
+def subscribe_in_transaction(event_name: str, handler: Callable) -> None:
+    """``handler(event_name, ticket)`` runs inside the transaction that emits the event."""
+    if event_name not in EVENTS:
+        raise ValueError(f"unknown queue event {event_name!r}")
+    if handler not in _in_transaction[event_name]:
+        _in_transaction[event_name].append(handler)
+
+
+def unsubscribe_in_transaction(event_name: str, handler: Callable) -> None:
+    if handler in _in_transaction[event_name]:
+        _in_transaction[event_name].remove(handler)
 
 
 def subscribe(event_name: str, handler: Handler) -> None:
@@ -77,6 +95,8 @@ def emit(event_name: str, ticket) -> None:
     """Announce ``event_name`` for ``ticket`` to every handler once the transaction commits."""
     if event_name not in EVENTS:
         raise ValueError(f"unknown queue event {event_name!r}")
+    for handler in list(_in_transaction[event_name]):
+        handler(event_name, ticket)
     ticket_id = ticket.pk
     for handler in handlers(event_name):
         transaction.on_commit(lambda h=handler: h(event_name, ticket_id), robust=True)

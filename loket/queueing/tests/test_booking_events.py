@@ -65,3 +65,22 @@ def test_unknown_events_are_rejected():
         events.emit("typo", FakeTicket())
     with pytest.raises(ValueError):
         events.subscribe("typo", print)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_transaction_handlers_run_inside_and_roll_back_with_the_change():
+    seen = []
+
+    def handler(name, ticket):
+        from django.db import connection
+
+        seen.append((name, ticket.pk, connection.in_atomic_block))
+
+    events.subscribe_in_transaction(events.WALKIN_ISSUED, handler)
+    try:
+        with pytest.raises(Boom), transaction.atomic():
+            events.emit(events.WALKIN_ISSUED, FakeTicket())
+            assert seen == [(events.WALKIN_ISSUED, 42, True)]  # at once, inside the transaction
+            raise Boom
+    finally:
+        events.unsubscribe_in_transaction(events.WALKIN_ISSUED, handler)
