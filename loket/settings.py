@@ -8,6 +8,7 @@ Two profiles:
 With CI=true the test suite runs on the PostgreSQL server at 127.0.0.1:5432 (database `test`).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -278,3 +279,31 @@ SIGNING_SIGNERS: dict[str, str] = {}
 # Cheap Argon2id parameters for the test suite only (set by loket/signing/tests/conftest.py);
 # refused in production. None = the memory-hard default of loket.signing.sealing.
 SIGNING_KDF_TEST_PARAMS: dict[str, int] | None = None
+
+# --- Notifications (loket.notifications; the outbox, workers, one-time codes) -----------------
+# Channels the workers may use: name -> {"backend": dotted path, **options}
+# (loket.notifications.channels.registry). As JSON in NOTIFY_CHANNELS_JSON; the default has only
+# e-mail, through Django's EMAIL_* settings. A channel not listed is skipped: the citizen's next
+# channel is tried.
+NOTIFY_CHANNELS: dict[str, dict] = json.loads(os.environ.get("NOTIFY_CHANNELS_JSON", "") or "null") or {
+    "email": {"backend": "loket.notifications.channels.django_mail.DjangoMailChannel"},
+}
+# The channel order of a citizen who chose none, and of an address without an account.
+NOTIFY_DEFAULT_CHANNELS = env_list("NOTIFY_DEFAULT_CHANNELS", ["whatsapp", "sms", "email"])
+# Attempts on one channel before falling back to the next (temporary failures and, on a channel
+# that de-duplicates, unknown outcomes); the backoff: base * 2^(n-1) seconds, capped, + up to
+# JITTER x the delay at random.
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
+NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30"))
+NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "3600"))
+NOTIFY_BACKOFF_JITTER = float(os.environ.get("NOTIFY_BACKOFF_JITTER", "0.2"))
+# How long a worker holds a claimed message; longer than any channel's timeout.
+NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
+# One-time codes (login by code, phone verification).
+OTP_VALID_MINUTES = int(os.environ.get("OTP_VALID_MINUTES", "5"))
+OTP_MAX_PER_WINDOW = int(os.environ.get("OTP_MAX_PER_WINDOW", "3"))
+OTP_WINDOW_MINUTES = int(os.environ.get("OTP_WINDOW_MINUTES", "15"))
+OTP_MAX_PER_DAY = int(os.environ.get("OTP_MAX_PER_DAY", "10"))
+OTP_MAX_WRONG_TRIES = int(os.environ.get("OTP_MAX_WRONG_TRIES", "5"))
+# Requests of the public login-by-code page per client address and hour (codes asked + codes typed).
+OTP_REQUESTS_PER_IP_PER_HOUR = int(os.environ.get("OTP_REQUESTS_PER_IP_PER_HOUR", "30"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("antrean/", include("loket.queueing.urls")),
     path("permohonan/", include("loket.permohonan.urls")),
     path("surat/", include("loket.letters.urls")),
+    path("notifikasi/", include("loket.notifications.urls")),
     path("", include("loket.signing.urls")),  # /tanda-tangan/ (officials), /verifikasi/ (anyone)
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

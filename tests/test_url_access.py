@@ -42,6 +42,9 @@ PUBLIC_URL_NAMES = {
     # anyone checks a signed document: the page its QR code opens, and the PDF upload
     "signing:verify",
     "signing:verify_upload",
+    # log in with a code sent to a verified phone (the same answer whether or not the NIK/number
+    # exists; limited per phone and per client address: loket/notifications/otp.py, throttle.py)
+    "notifications:login_code",
 }
 
 # Public JSON API operations (GET only) are listed beside the API, in loket/api.py; every

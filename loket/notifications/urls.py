@@ -1,0 +1,10 @@
+from django.urls import path
+
+from loket.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("verifikasi-telepon/", views.verify_phone_view, name="verify_phone"),
+    path("masuk-kode/", views.login_code_view, name="login_code"),
+    path("preferensi/", views.preferences_view, name="preferences"),
+]

@@ -1,0 +1,190 @@
+"""Notification pages: verify the phone number, log in with a code, choose how to be reached.
+
+``masuk-kode/`` is public and must not tell whether an account exists: whatever NIK or number is
+typed, the answer is the same ("if it is registered with a verified phone, a code is on its way")
+and the code step looks the same; a wrong code, a code for nobody and a used-up budget give the
+same messages. Requests are limited per phone (``otp.py``) and per client address (``throttle``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from loket.accounts.models import User
+from loket.core.access import citizen_required, login_required, public
+from loket.core.errors import DomainError
+from loket.notifications import otp, selectors, services, throttle
+from loket.notifications.forms import CodeForm, LoginStartForm, PreferenceForm
+from loket.notifications.models import Channel
+
+LOGIN_SESSION_KEY = "notifications_login"
+PHONE_SESSION_KEY = "notifications_phone_code_sent"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("accounts:dashboard")
+
+
+@login_required
+def verify_phone_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = CodeForm()
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "send":
+            try:
+                otp.send_phone_code(user=user)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                request.session[PHONE_SESSION_KEY] = True
+                messages.success(
+                    request,
+                    _("We sent a code to %(phone)s. It is valid for %(minutes)s minutes.")
+                    % {"phone": user.phone, "minutes": settings.OTP_VALID_MINUTES},
+                )
+                return redirect("notifications:verify_phone")
+        elif action == "verify":
+            form = CodeForm(request.POST)
+            if form.is_valid():
+                try:
+                    otp.verify_phone(user=user, code=form.cleaned_data["code"])
+                except DomainError as exc:
+                    form.add_error("code", exc.message)
+                else:
+                    request.session.pop(PHONE_SESSION_KEY, None)
+                    messages.success(request, _("Your phone number is verified."))
+                    return redirect("notifications:verify_phone")
+    context = {
+        "phone": user.phone,
+        "verified": selectors.phone_is_verified(user),
+        "code_sent": bool(request.session.get(PHONE_SESSION_KEY)) or request.method == "POST",
+        "form": form,
+        "error": error,
+    }
+    return render(request, "notifications/verify_phone.html", context)
+
+
+def _neutral_sent_message() -> str:
+    return _(
+        "If this NIK or number belongs to an account with a verified phone, we have sent a 6-digit code "
+        "to that phone by SMS or WhatsApp. It is valid for %(minutes)s minutes."
+    ) % {"minutes": settings.OTP_VALID_MINUTES}
+
+
+def _too_many_requests() -> str:
+    return _("Too many requests from this connection. Wait an hour, or log in with your password.")
+
+
+@public
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    pending = request.session.get(LOGIN_SESSION_KEY)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    client = throttle.client_address(request)
+    start_form = LoginStartForm()
+    code_form = CodeForm()
+    error = ""
+    if action == "restart":
+        request.session.pop(LOGIN_SESSION_KEY, None)
+        return redirect("notifications:login_code")
+    if action == "start":
+        start_form = LoginStartForm(request.POST)
+        if start_form.is_valid():
+            if not throttle.spend("login-code", client):
+                error = _too_many_requests()
+            else:
+                try:
+                    user = otp.start_login(login=start_form.cleaned_data["login"])
+                except DomainError as exc:
+                    start_form.add_error("login", exc.message)
+                else:
+                    request.session[LOGIN_SESSION_KEY] = {"user": user.pk if user else None, "tries": 0}
+                    messages.info(request, _neutral_sent_message())
+                    return redirect("notifications:login_code")
+    elif action == "code" and pending is not None:
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
+            if not throttle.spend("login-code", client):
+                error = _too_many_requests()
+            else:
+                user = User.objects.filter(pk=pending["user"]).first() if pending.get("user") else None
+                try:
+                    user = otp.finish_login(user=user, code=code_form.cleaned_data["code"])
+                except DomainError as exc:
+                    if exc.code == "format":  # not six digits: not counted as a try
+                        code_form.add_error("code", exc.message)
+                        return _render_login(request, start_form, code_form, error)
+                    pending["tries"] = pending.get("tries", 0) + 1
+                    if pending["tries"] >= settings.OTP_MAX_WRONG_TRIES or exc.code == "void":
+                        request.session.pop(LOGIN_SESSION_KEY, None)
+                        messages.error(
+                            request, _("Too many wrong tries: this code no longer works. Ask for a new code.")
+                        )
+                        return redirect("notifications:login_code")
+                    request.session[LOGIN_SESSION_KEY] = pending
+                    code_form.add_error("code", exc.message)
+                else:
+                    request.session.pop(LOGIN_SESSION_KEY, None)
+                    login(request, user, backend=MODEL_BACKEND)
+                    messages.success(request, _("Welcome, %(name)s!") % {"name": user.full_name})
+                    return redirect(_next_url(request))
+    return _render_login(request, start_form, code_form, error)
+
+
+def _render_login(request: HttpRequest, start_form, code_form, error: str) -> HttpResponse:
+    context = {
+        "pending": request.session.get(LOGIN_SESSION_KEY) is not None,
+        "start_form": start_form,
+        "code_form": code_form,
+        "error": error,
+        "next": request.GET.get("next", "") or request.POST.get("next", ""),
+        "minutes": settings.OTP_VALID_MINUTES,
+    }
+    return render(request, "notifications/login_code.html", context)
+
+
+@citizen_required
+def preferences_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    preference = selectors.preference_for(user)
+    order = selectors.channel_order(user, preference)
+    initial = dict(zip(("first", "second", "third"), order, strict=False))
+    form = PreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_preference(actor=user, user=user, channels=form.channels())
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved: we will reach you in this order."))
+            return redirect("notifications:preferences")
+    reachable = selectors.usable_channels(
+        Channel.values,
+        phone=user.phone,
+        email=user.email if preference is not None and preference.email_verified_at else "",
+    )
+    context = {
+        "form": form,
+        "phone": user.phone,
+        "phone_verified": preference is not None and preference.phone_is_verified(user.phone),
+        "email": user.email,
+        "email_verified": preference is not None and preference.email_verified_at is not None,
+        "reachable": [Channel(c).label for c in reachable],
+    }
+    return render(request, "notifications/preferences.html", context)
