@@ -20,11 +20,14 @@ transaction that stores the signature, so either both happen or neither.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from loket.audit.services import record
@@ -87,6 +90,7 @@ def request_signature(*, actor, letter: Letter, signer) -> SignedDocument:
 class BatchResult:
     signed: list[SignedDocument] = field(default_factory=list)
     failed: list[tuple[SignedDocument, str]] = field(default_factory=list)
+    remaining: int = 0  # ticked documents left for the next batch (SIGNING_MAX_BATCH)
 
 
 def verify_url(document: SignedDocument, base_url: str) -> str:
@@ -107,14 +111,29 @@ def _stamp(document: SignedDocument, base_url: str) -> Stamp:
     )
 
 
-def _start_attempt(document: SignedDocument) -> bool:
-    """Mark the attempt (committed before the signer is asked); False if it must not be tried."""
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "SIGNING_STALE_ATTEMPT_MINUTES", 10)))
+
+
+def max_batch() -> int:
+    return int(getattr(settings, "SIGNING_MAX_BATCH", 50))
+
+
+def _start_attempt(document: SignedDocument, *, local: bool) -> bool:
+    """Mark the attempt (committed before the signer is asked); False if it must not be tried.
+
+    An attempt left "running" for longer than ``SIGNING_STALE_ATTEMPT_MINUTES`` was cut off (the
+    worker died). A local or PKCS#11 signer signs in this process and stores nothing elsewhere, so
+    trying again cannot sign twice; a remote signer (BSrE) may have signed: that document is marked
+    "unknown" for an admin to check."""
+    now = clock.now()
+    stale = Q(attempt=RUNNING, attempt_started_at__lt=now - stale_after())
     with transaction.atomic():
-        return bool(
-            SignedDocument.objects.filter(pk=document.pk, status=DocumentStatus.PENDING, attempt="").update(
-                attempt=RUNNING, attempt_started_at=clock.now()
-            )
-        )
+        rows = SignedDocument.objects.filter(pk=document.pk, status=DocumentStatus.PENDING)
+        if not local:
+            rows.filter(stale).update(attempt=UNKNOWN)
+            return bool(rows.filter(attempt="").update(attempt=RUNNING, attempt_started_at=now))
+        return bool(rows.filter(Q(attempt="") | stale).update(attempt=RUNNING, attempt_started_at=now))
 
 
 def _finish(document: SignedDocument, signed, kind: str, actor) -> SignedDocument:
@@ -162,6 +181,9 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     )
     if not pending:
         raise DomainError(_("Choose at least one document waiting for your signature."), code="nothing")
+    # One request signs at most SIGNING_MAX_BATCH documents (~0.2 s each), so it finishes well
+    # within the web server's timeout; the rest stay in the inbox for the next PIN entry.
+    pending, left_over = pending[: max_batch()], pending[max_batch() :]
     try:
         session = signer_for(key).open_session(pin=pin)
     except WrongPin:
@@ -169,10 +191,10 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     except (CertificateInactive, SignerUnavailable) as exc:
         raise DomainError(exc.message, code="signer") from None
     keys.register_right_pin(key)
-    result = BatchResult()
+    result = BatchResult(remaining=len(left_over))
     try:
         for document in pending:
-            if not _start_attempt(document):
+            if not _start_attempt(document, local=key.kind in ("local", "pkcs11")):
                 result.failed.append((document, str(_("An earlier attempt has to be checked first."))))
                 continue
             letter = document.letter
@@ -214,7 +236,8 @@ def clear_unknown_attempt(*, actor, document: SignedDocument, reason: str) -> Si
     row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
     if not actor.has_office_role(row.letter.office, ("office_admin",)):
         raise NotAllowed(_("Only an admin of the issuing office can do this."))
-    if row.attempt != UNKNOWN:
+    stale = row.attempt == RUNNING and row.attempt_started_at and row.attempt_started_at < clock.now() - stale_after()
+    if row.attempt != UNKNOWN and not stale:
         raise DomainError(_("This document has no unfinished attempt."), code="no_attempt")
     row.attempt = ""
     row.save(update_fields=["attempt"])

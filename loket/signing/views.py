@@ -61,6 +61,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 ngettext("%(n)s document signed.", "%(n)s documents signed.", len(result.signed))
                 % {"n": len(result.signed)},
             )
+        if result.remaining:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s more document waits: enter your PIN again to sign it.",
+                    "%(n)s more documents wait: enter your PIN again to sign them.",
+                    result.remaining,
+                )
+                % {"n": result.remaining},
+            )
         for document, reason in result.failed:
             messages.error(
                 request,

@@ -53,7 +53,10 @@ def staff(office):
 
 
 def put_before(lurah, staff, office, n=1):
-    template = sku_template(sku_service())
+    from loket.letters.models import LetterTemplate
+
+    service = sku_service()
+    template = LetterTemplate.objects.filter(service=service, office=None).first() or sku_template(service)
     documents = []
     for _ in range(n):
         letter = letter_services.issue_letter(
@@ -276,3 +279,28 @@ def test_the_official_changes_their_pin_on_the_page(client, lurah, staff, office
     with pytest.raises(DomainError):
         services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE)
     assert len(services.sign_documents(actor=lurah, documents=[document], pin="13572468", base_url=BASE).signed) == 1
+
+
+def test_a_cut_off_local_attempt_is_retried_and_a_remote_one_waits_for_a_check(lurah, staff, office, freeze):
+    from loket.core import clock
+
+    [document] = put_before(lurah, staff, office)
+    start = clock.now() + dt.timedelta(hours=1)
+    type(document).objects.filter(pk=document.pk).update(attempt=services.RUNNING, attempt_started_at=start)
+    freeze(start + dt.timedelta(minutes=5))  # still running (maybe): not touched
+    assert services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE).signed == []
+    freeze(start + dt.timedelta(minutes=11))  # cut off: a local signer may try again
+    assert len(services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE).signed) == 1
+    [other] = put_before(lurah, staff, office)
+    type(other).objects.filter(pk=other.pk).update(attempt=services.RUNNING, attempt_started_at=start)
+    assert services._start_attempt(other, local=False) is False  # remote: needs a check
+    other.refresh_from_db()
+    assert other.attempt == services.UNKNOWN
+
+
+def test_a_batch_signs_at_most_the_configured_number(lurah, staff, office, settings):
+    settings.SIGNING_MAX_BATCH = 2
+    documents = put_before(lurah, staff, office, n=3)
+    result = services.sign_documents(actor=lurah, documents=documents, pin=PIN, base_url=BASE)
+    assert len(result.signed) == 2 and result.remaining == 1
+    assert list(selectors.inbox_for(lurah)) == documents[2:]
