@@ -43,7 +43,9 @@ def usable_channels(order: Iterable[str], *, phone: str, email: str, only: Itera
     if only is not None:
         only = list(only)
         order = [c for c in order if c in only]
-        order += [c for c in [*default_channels(), *only] if c in only and c not in order]
+        for channel in [*default_channels(), *only]:
+            if channel in only and channel not in order:
+                order.append(channel)
     mobile = is_mobile(phone) if phone else False
     out = []
     for channel in order:

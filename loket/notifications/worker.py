@@ -151,6 +151,10 @@ def _address(row: Notification) -> str:
     return row.to_email if row.channel == Channel.EMAIL else gateway_msisdn(row.to_phone)
 
 
+def _not_configured() -> str:
+    return _("not configured on this server")
+
+
 def _safe_error(text: str, row: Notification) -> str:
     """An error text fit to store: no digits of a one-time code that is still in the message."""
     text = (text or "").strip()[:1000]
@@ -172,7 +176,7 @@ def _failure_summary(row: Notification, registry: Registry) -> str:
         if attempt is not None:
             parts.append(f"{_label(name)}: {attempt.error or attempt.get_outcome_display()}")
         elif registry.get(name) is None:
-            parts.append(f"{_label(name)}: {_('not configured on this server')}")
+            parts.append(f"{_label(name)}: {_not_configured()}")
     return _("No channel could deliver the message — %(reasons)s.") % {"reasons": "; ".join(parts) or "-"}
 
 
@@ -237,7 +241,7 @@ def _start(notification: Notification, registry: Registry):
                 return UNCERTAIN
         while True:
             if registry.get(row.channel) is None:
-                reason = _("not configured on this server")
+                reason = _not_configured()
             else:
                 try:
                     address = _address(row)
@@ -271,7 +275,8 @@ def _finish(row, attempt, channel, outcome: str, error: str, provider_id: str, r
             .first()
         )
         if current is None:
-            error = f"{error} ({_('finished after another worker took the message over')})".strip()
+            note = _("finished after another worker took the message over")
+            error = f"{error} ({note})".strip()
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             finished_at=now, outcome=outcome, error=error, provider_id=provider_id[:100]
         )
@@ -344,6 +349,13 @@ def scrub_expired() -> int:
     return done
 
 
+def _refresh_connection() -> None:
+    """Drop a connection that is too old or broken (a long-running worker), as Django does
+    around each request; never inside a transaction (a test's, or a caller's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def run_worker(
     worker_id: str,
     *,
@@ -360,7 +372,7 @@ def run_worker(
     processed = 0
     try:
         while not stop_event.is_set():
-            close_old_connections()
+            _refresh_connection()
             try:
                 scrub_expired()
                 claimed = claim_batch(worker_id, batch)
@@ -387,5 +399,5 @@ def run_worker(
                 stop_event.wait(poll_seconds)
     finally:
         registry.close()
-        close_old_connections()
+        _refresh_connection()
     return processed
