@@ -45,6 +45,8 @@ PUBLIC_URL_NAMES = {
     # log in with a code sent to a verified phone (the same answer whether or not the NIK/number
     # exists; limited per phone and per client address: loket/notifications/otp.py, throttle.py)
     "notifications:login_code",
+    # SMS/WhatsApp gateways report delivery here (no account; each channel checks its own signature)
+    "notifications:receipts",
 }
 
 # Public JSON API operations (GET only) are listed beside the API, in loket/api.py; every

@@ -10,6 +10,7 @@
 - ``ContactPreference`` is a citizen's channel order and which phone number they proved is theirs.
 - ``MessageTemplate`` is the admin-editable Indonesian text of each kind of message
   (``templating.py``: variables only, defaults shipped in code).
+- ``PendingReceipt`` holds a delivery receipt that arrived before its send was recorded.
 - ``OneTimeCode`` is a login or phone-verification code, stored only as a keyed hash (``otp.py``).
 
 Statuses of a notification (``worker.py`` explains the moves)::
@@ -171,6 +172,24 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.notification_id}/{self.number} {self.channel} {self.outcome or '…'}"
+
+
+class PendingReceipt(models.Model):
+    """A delivery receipt that came before the send was recorded (an SMSC can answer within
+    milliseconds, before the worker commits the provider id). Applied when the worker records
+    the send; forgotten after a week if no message ever matches it."""
+
+    provider_id = models.CharField(_("provider message id"), max_length=100, db_index=True)
+    delivered = models.BooleanField(_("delivered"))
+    error = models.TextField(_("error"), blank=True)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("early delivery receipt")
+        verbose_name_plural = _("early delivery receipts")
+
+    def __str__(self) -> str:
+        return self.provider_id
 
 
 class ContactPreference(models.Model):

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from loket.accounts.services import clean_phone
 from loket.audit.services import record
 from loket.core import clock
 from loket.core.errors import DomainError, NotAllowed
@@ -31,6 +32,7 @@ from loket.notifications.models import (
     ContactPreference,
     MessageTemplate,
     Notification,
+    PendingReceipt,
     Status,
 )
 
@@ -56,6 +58,17 @@ def _recipient_key(recipient, phone: str, email: str) -> str:
     if email:
         return f"email:{email.lower()}"
     raise ValueError("enqueue needs a recipient, a phone or an e-mail address")
+
+
+def _normal_phone(raw: str) -> str:
+    """E.164 for a number written any common way; "" for one that is not a valid Indonesian number."""
+    if not raw:
+        return ""
+    try:
+        return clean_phone(raw)
+    except DomainError:
+        logger.info("notification: a phone number that is not a valid Indonesian number was ignored")
+        return ""
 
 
 def _template_texts(key: str) -> tuple[str, str, bool]:
@@ -98,6 +111,9 @@ def enqueue(
     if recipient is not None and not recipient.is_active:
         return None
     preference = selectors.preference_for(recipient)
+    if recipient is None and not to_email and to_phone and not _normal_phone(to_phone):
+        return None  # an address-only message to a number that cannot be valid: nobody to reach
+    to_phone = _normal_phone(to_phone)
     phone = to_phone or (getattr(recipient, "phone", "") if recipient is not None else "")
     email = to_email
     if not email and recipient is not None and preference is not None and preference.email_verified_at:
@@ -168,45 +184,95 @@ def apply_receipt(receipt: Receipt) -> Notification | None:
     """A gateway's delivery receipt: the message with that ``provider_id`` is delivered, or it
     failed on its channel (then the next channel is tried, as for a permanent failure; with none
     left it is failed). Idempotent: a receipt repeated, or one for a message that has moved on
-    (already delivered, failed, or on its next channel), changes nothing. Returns the row, or None
-    for a provider id we never sent."""
+    (already delivered, failed, or on its next channel), changes nothing.
+
+    A receipt can come before the worker has recorded the send (an SMSC answers within
+    milliseconds): it is kept (``PendingReceipt``) and applied when the send is recorded. Returns
+    the message, or None when none matches (yet)."""
     if not receipt.provider_id:
         return None
     now = clock.now()
     with transaction.atomic():
         row = Notification.objects.select_for_update().filter(provider_id=receipt.provider_id).order_by("pk").first()
         if row is None:
-            logger.info("delivery receipt for an unknown provider id %s", receipt.provider_id)
+            PendingReceipt.objects.create(
+                provider_id=receipt.provider_id[:100],
+                delivered=receipt.delivered,
+                error=(receipt.error or "")[:1000],
+                received_at=now,
+            )
+            logger.info("delivery receipt for provider id %s kept until its send is recorded", receipt.provider_id)
             return None
-        if receipt.delivered:
-            if row.status == Status.DELIVERED:
-                return row
-            # A delivered receipt is definite: it also wins over an earlier failed one (receipts can
-            # arrive out of order) and stops a fall-back that has not been sent yet.
-            row.status = Status.DELIVERED
-            row.delivered_at = now
-            row.last_error = ""
-            row.claimed_by, row.claimed_until = "", None
-            row.save(update_fields=["status", "delivered_at", "last_error", "claimed_by", "claimed_until"])
+        return _apply(row, receipt.delivered, receipt.error, now)
+
+
+def apply_pending_receipts(row: Notification, now: dt.datetime) -> Notification:
+    """Apply the receipts that came before ``row``'s send was recorded (inside that transaction)."""
+    early = list(PendingReceipt.objects.filter(provider_id=row.provider_id).order_by("received_at", "pk"))
+    for receipt in early:
+        row = _apply(row, receipt.delivered, receipt.error, now)
+    if early:
+        PendingReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
+    return row
+
+
+def retry_pending_receipts(limit: int = 500) -> int:
+    """Apply kept receipts whose message has been recorded since (the worker loop runs this: a
+    receipt and its send recorded at the same instant can each miss the other). Returns how many."""
+    provider_ids = list(
+        PendingReceipt.objects.filter(provider_id__in=Notification.objects.values("provider_id"))
+        .values_list("provider_id", flat=True)
+        .distinct()[:limit]
+    )
+    now = clock.now()
+    for provider_id in provider_ids:
+        with transaction.atomic():
+            row = Notification.objects.select_for_update().filter(provider_id=provider_id).order_by("pk").first()
+            if row is not None:
+                apply_pending_receipts(row, now)
+    return len(provider_ids)
+
+
+def handle_receipt(receipt: Receipt) -> None:
+    """``apply_receipt`` for a channel's own thread (SMPP's ``on_receipt``: set it to
+    ``"loket.notifications.services.handle_receipt"``): closes the thread's database connection
+    afterwards. An error propagates, so that the SMSC delivers the receipt again later."""
+    try:
+        apply_receipt(receipt)
+    finally:
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _apply(row: Notification, delivered: bool, error_text: str, now: dt.datetime) -> Notification:
+    if delivered:
+        if row.status == Status.DELIVERED:
             return row
-        if row.status != Status.SENT:
-            return row
-        error = _("Not delivered (%(channel)s): %(error)s") % {
-            "channel": row.get_channel_display(),
-            "error": receipt.error or _("the gateway gave no reason"),
-        }
-        # A message whose one-time code was scrubbed at sending cannot go out again elsewhere.
-        following = next_channel(row) if row.scrubbed_at is None else None
-        if following is not None:
-            row.channel, row.channel_attempts, row.possibly_sent = following, 0, False
-            row.status, row.next_attempt_at = Status.PENDING, now
-        else:
-            row.status = Status.FAILED
-        row.last_error = error
-        row.save(
-            update_fields=["channel", "channel_attempts", "possibly_sent", "status", "next_attempt_at", "last_error"]
-        )
+        # A delivered receipt is definite: it also wins over an earlier failed one (receipts can
+        # arrive out of order) and stops a fall-back that has not been sent yet.
+        row.status = Status.DELIVERED
+        row.delivered_at = now
+        row.last_error = ""
+        row.claimed_by, row.claimed_until = "", None
+        row.save(update_fields=["status", "delivered_at", "last_error", "claimed_by", "claimed_until"])
         return row
+    if row.status != Status.SENT:
+        return row
+    error = _("Not delivered (%(channel)s): %(error)s") % {
+        "channel": row.get_channel_display(),
+        "error": error_text or _("the gateway gave no reason"),
+    }
+    # A message whose one-time code was scrubbed at sending cannot go out again elsewhere.
+    following = next_channel(row) if row.scrubbed_at is None else None
+    if following is not None:
+        row.channel, row.channel_attempts, row.possibly_sent = following, 0, False
+        row.status, row.next_attempt_at = Status.PENDING, now
+    else:
+        row.status = Status.FAILED
+    row.last_error = error
+    row.save(update_fields=["channel", "channel_attempts", "possibly_sent", "status", "next_attempt_at", "last_error"])
+    return row
 
 
 # --- preferences ----------------------------------------------------------------------------

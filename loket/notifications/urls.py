@@ -7,4 +7,5 @@ urlpatterns = [
     path("verifikasi-telepon/", views.verify_phone_view, name="verify_phone"),
     path("masuk-kode/", views.login_code_view, name="login_code"),
     path("preferensi/", views.preferences_view, name="preferences"),
+    path("laporan-kirim/<slug:channel>/", views.receipts_webhook_view, name="receipts"),
 ]

@@ -4,25 +4,35 @@
 typed, the answer is the same ("if it is registered with a verified phone, a code is on its way")
 and the code step looks the same; a wrong code, a code for nobody and a used-up budget give the
 same messages. Requests are limited per phone (``otp.py``) and per client address (``throttle``).
+
+``laporan-kirim/<channel>/`` is where HTTP gateways report delivery (public: the gateway has no
+account; each channel checks its own signature or token in ``parse_webhook`` and raises a
+``ValueError`` subclass for a request it does not trust).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from loket.accounts.models import User
 from loket.core.access import citizen_required, login_required, public
 from loket.core.errors import DomainError
 from loket.notifications import otp, selectors, services, throttle
+from loket.notifications.channels.registry import webhook_channel
 from loket.notifications.forms import CodeForm, LoginStartForm, PreferenceForm
 from loket.notifications.models import Channel
+
+logger = logging.getLogger(__name__)
 
 LOGIN_SESSION_KEY = "notifications_login"
 PHONE_SESSION_KEY = "notifications_phone_code_sent"
@@ -188,3 +198,26 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         "reachable": [Channel(c).label for c in reachable],
     }
     return render(request, "notifications/preferences.html", context)
+
+
+@public
+@csrf_exempt
+def receipts_webhook_view(request: HttpRequest, channel: str) -> HttpResponse:
+    """Delivery receipts POSTed by a gateway; a GET is the subscription handshake (WhatsApp)."""
+    gateway = webhook_channel(channel)
+    if gateway is None:
+        raise Http404
+    if request.method == "GET":
+        verify = getattr(gateway, "verify_subscription", None)
+        challenge = verify(request.GET) if callable(verify) else None
+        return HttpResponse(challenge, content_type="text/plain") if challenge is not None else HttpResponseForbidden()
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    try:
+        receipts = gateway.parse_webhook(request.body, request.headers)
+    except ValueError:  # the channel's WebhookRejected: wrong signature or token, unreadable body
+        logger.warning("receipts webhook for %s rejected", channel)
+        return HttpResponseForbidden()
+    for receipt in receipts:
+        services.apply_receipt(receipt)
+    return HttpResponse("ok", content_type="text/plain")

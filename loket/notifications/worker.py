@@ -74,9 +74,9 @@ from loket.notifications.channels.base import (
     TemporaryFailure,
 )
 from loket.notifications.channels.registry import Registry, build_registry
-from loket.notifications.models import Channel, DeliveryAttempt, Notification, Outcome, Status
+from loket.notifications.models import Channel, DeliveryAttempt, Notification, Outcome, PendingReceipt, Status
 from loket.notifications.phones import gateway_msisdn
-from loket.notifications.services import next_channel, scrub
+from loket.notifications.services import apply_pending_receipts, next_channel, retry_pending_receipts, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +287,7 @@ def _finish(row, attempt, channel, outcome: str, error: str, provider_id: str, r
         if outcome == Outcome.SENT:
             row.status, row.provider_id, row.sent_at, row.last_error = Status.SENT, provider_id[:100], now, ""
             _save(row, ["status", "provider_id", "sent_at", "last_error", *scrub(row, now)])
+            apply_pending_receipts(row, now)
             return SENT
         row.last_error = f"{_label(row.channel)}: {error}"
         if outcome == Outcome.PERMANENT:
@@ -328,6 +329,15 @@ def process(notification: Notification, channel_registry: Registry) -> str:
 
 
 # --- housekeeping and the loop ------------------------------------------------------------------
+
+
+PENDING_RECEIPT_DAYS = 7
+
+
+def forget_old_receipts() -> int:
+    """Receipts no send ever matched (not ours, or the send was never recorded) are dropped."""
+    cutoff = clock.now() - dt.timedelta(days=PENDING_RECEIPT_DAYS)
+    return PendingReceipt.objects.filter(received_at__lt=cutoff).delete()[0]
 
 
 def scrub_expired() -> int:
@@ -375,6 +385,8 @@ def run_worker(
             _refresh_connection()
             try:
                 scrub_expired()
+                retry_pending_receipts()
+                forget_old_receipts()
                 claimed = claim_batch(worker_id, batch)
             except Exception:
                 logger.exception("notifications worker %s: claiming failed", worker_id)

@@ -161,3 +161,9 @@ def test_an_edited_template_is_used_for_new_messages():
             context={"nomor": "B-007", "loket": "Loket 2", "kantor": "Kelurahan Sawah"},
         )
     assert row.text == "Nomor B-007: ke Loket 2 sekarang."
+
+
+def test_a_phone_number_for_an_address_is_normalised_and_a_bad_one_ignored():
+    row = enqueue_booking(to_phone="0812 9999 0000", event_key="queueing.walkin:ticket:11")
+    assert row.to_phone == "+6281299990000" and row.recipient_key == "phone:+6281299990000"
+    assert enqueue_booking(to_phone="12345", event_key="queueing.walkin:ticket:12") is None
