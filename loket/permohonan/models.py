@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from loket.catalog.models import Requirement, Service
 from loket.letters.models import Letter
@@ -40,18 +41,19 @@ def new_token() -> str:
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    MENUNGGU_PENGANTAR = "menunggu_pengantar", _("Waiting for the surat pengantar")
-    DIAJUKAN = "diajukan", _("Submitted")
-    DIKEMBALIKAN = "dikembalikan", _("Returned for correction")
-    DIVERIFIKASI = "diverifikasi", _("Verified")
-    DIPROSES = "diproses", _("Being processed")
-    MENUNGGU_TANDA_TANGAN = "menunggu_tanda_tangan", _("Waiting for signature")
-    SELESAI = "selesai", _("Done")
-    SIAP_DIAMBIL = "siap_diambil", _("Ready for pickup")
-    DIAMBIL = "diambil", _("Collected")
-    DITOLAK = "ditolak", _("Rejected")
-    DIBATALKAN = "dibatalkan", _("Withdrawn")
+    # With a context: other apps use the same English words ("Verified", "Done") for other things.
+    DRAFT = "draft", pgettext_lazy("permohonan status", "Draft")
+    MENUNGGU_PENGANTAR = "menunggu_pengantar", pgettext_lazy("permohonan status", "Waiting for the surat pengantar")
+    DIAJUKAN = "diajukan", pgettext_lazy("permohonan status", "Submitted")
+    DIKEMBALIKAN = "dikembalikan", pgettext_lazy("permohonan status", "Returned for correction")
+    DIVERIFIKASI = "diverifikasi", pgettext_lazy("permohonan status", "Verified")
+    DIPROSES = "diproses", pgettext_lazy("permohonan status", "Being processed")
+    MENUNGGU_TANDA_TANGAN = "menunggu_tanda_tangan", pgettext_lazy("permohonan status", "Waiting for signature")
+    SELESAI = "selesai", pgettext_lazy("permohonan status", "Done")
+    SIAP_DIAMBIL = "siap_diambil", pgettext_lazy("permohonan status", "Ready for pickup")
+    DIAMBIL = "diambil", pgettext_lazy("permohonan status", "Collected")
+    DITOLAK = "ditolak", pgettext_lazy("permohonan status", "Rejected")
+    DIBATALKAN = "dibatalkan", pgettext_lazy("permohonan status", "Withdrawn")
 
 
 OPEN_STATUSES = (

@@ -33,7 +33,7 @@ from loket.letters import selectors as letter_selectors
 from loket.letters import services as letter_services
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
-from loket.permohonan import selectors
+from loket.permohonan import notify, selectors
 from loket.permohonan.models import CityPolicy, Permohonan, Status, Upload
 from loket.permohonan.uploads import check_upload
 from loket.permohonan.workflow import require_transition
@@ -88,6 +88,7 @@ def _move(actor, p: Permohonan, target: str, *, fields: list[str], action: str, 
         office_id=p.office_id,
         data=data or {},
     )
+    notify.status_changed(p)
 
 
 def _require_owner(actor, p: Permohonan) -> None:

@@ -5,3 +5,8 @@ class QueueingConfig(AppConfig):
     name = "loket.queueing"
     label = "queueing"
     verbose_name = "Antrean"
+
+    def ready(self) -> None:
+        from loket.queueing import notify
+
+        notify.register()
