@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 
@@ -22,7 +23,10 @@ def _key(scope: str, client: str) -> str:
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as django-axes resolves it for the password login (its IP settings
+    apply: behind a proxy configure them, e.g. AXES_IPWARE_PROXY_COUNT, or every visitor counts as
+    the proxy)."""
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def spend(scope: str, client: str, limit: int | None = None) -> bool:

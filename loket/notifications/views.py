@@ -165,6 +165,8 @@ def _render_login(request: HttpRequest, start_form, code_form, error: str) -> Ht
         "error": error,
         "next": request.GET.get("next", "") or request.POST.get("next", ""),
         "minutes": settings.OTP_VALID_MINUTES,
+        "per_window": settings.OTP_MAX_PER_WINDOW,
+        "window": settings.OTP_WINDOW_MINUTES,
     }
     return render(request, "notifications/login_code.html", context)
 
