@@ -29,6 +29,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -41,12 +42,12 @@ PHONE_CHANNELS = (Channel.SMS.value, Channel.WHATSAPP.value)
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", _("Waiting to be sent")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
-    UNCERTAIN = "uncertain", _("Uncertain (may have been sent)")
+    PENDING = "pending", pgettext_lazy("notification status", "Waiting to be sent")
+    SENDING = "sending", pgettext_lazy("notification status", "Being sent")
+    SENT = "sent", pgettext_lazy("notification status", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("notification status", "Delivered")
+    FAILED = "failed", pgettext_lazy("notification status", "Failed")
+    UNCERTAIN = "uncertain", pgettext_lazy("notification status", "Uncertain (may have been sent)")
 
 
 FINAL_STATUSES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNCERTAIN)
@@ -141,10 +142,10 @@ class Notification(models.Model):
 
 
 class Outcome(models.TextChoices):
-    SENT = "sent", _("Sent")
-    TEMPORARY = "temporary", _("Temporary failure")
-    PERMANENT = "permanent", _("Permanent failure")
-    UNKNOWN = "unknown", _("Unknown outcome")
+    SENT = "sent", pgettext_lazy("delivery outcome", "Sent")
+    TEMPORARY = "temporary", pgettext_lazy("delivery outcome", "Temporary failure")
+    PERMANENT = "permanent", pgettext_lazy("delivery outcome", "Permanent failure")
+    UNKNOWN = "unknown", pgettext_lazy("delivery outcome", "Unknown outcome")
 
 
 class DeliveryAttempt(models.Model):
@@ -247,7 +248,7 @@ class MessageTemplate(models.Model):
 
 
 class CodePurpose(models.TextChoices):
-    LOGIN = "login", _("Login")
+    LOGIN = "login", pgettext_lazy("code purpose", "Login")
     PHONE = "phone", _("Phone verification")
 
 
