@@ -61,6 +61,7 @@ class TemplateKey(models.TextChoices):
     REQUEST_RETURNED = "request_returned", _("Request returned for correction")
     REQUEST_REJECTED = "request_rejected", _("Request rejected")
     DOCUMENT_READY = "document_ready", _("Document ready")
+    DOCUMENT_SIGNED = "document_signed", _("Document signed (to download)")
     OTP_LOGIN = "otp_login", _("Login code")
     OTP_PHONE = "otp_phone", _("Phone verification code")
 

@@ -137,6 +137,14 @@ KINDS: dict[str, Kind] = {
         ),
         subject="Dokumen permohonan {{ kode_permohonan }} sudah siap",
     ),
+    TemplateKey.DOCUMENT_SIGNED: Kind(
+        variables=_REQUEST,
+        text=(
+            "Loket: {{ layanan }} (permohonan {{ kode_permohonan }}) sudah ditandatangani secara elektronik. "
+            "Unduh suratnya di halaman permohonan di Loket."
+        ),
+        subject="Surat permohonan {{ kode_permohonan }} sudah dapat diunduh",
+    ),
     TemplateKey.OTP_LOGIN: Kind(
         variables={"kode": "Kode 6 angka", "menit": "Masa berlaku kode, dalam menit"},
         text="Kode masuk Loket: {{ kode }}. Berlaku {{ menit }} menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas.",

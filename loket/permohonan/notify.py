@@ -1,19 +1,16 @@
 """The citizen's messages about their request, written to the outbox (loket.notifications) in the
-transaction that changes its status: returned (with what to fix), rejected (with the reason), and
-done — where to collect it, or that it can be downloaded. A surat pengantar step sends nothing of its
+transaction that changes its status: returned (with what to fix), rejected (with the reason), ready
+to collect (where), or signed electronically (to download). Texts are Indonesian whatever the
+language of the page that caused the change (the outbox renders them). A surat pengantar step sends nothing of its
 own: the main request moves on by itself and its citizen hears about that one."""
 
 from __future__ import annotations
-
-from django.utils.translation import gettext as _
 
 from loket.notifications import services as notifications
 from loket.permohonan.models import Permohonan, Status
 
 
 def _place(p: Permohonan) -> str:
-    if p.status == Status.SELESAI:
-        return _("Loket (download the signed letter on the request's page)")
     office = p.pickup_office or p.office
     place = f"{office.name}, {office.address}"
     return f"{place} ({p.pickup_note})" if p.pickup_note else place
@@ -39,10 +36,14 @@ def status_changed(p: Permohonan) -> None:
             recipient=p.citizen,
             context={**base, "alasan": p.reject_reason.rstrip(". ")},
         )
-    elif p.status in (Status.SELESAI, Status.SIAP_DIAMBIL):
+    elif p.status == Status.SIAP_DIAMBIL:
         notifications.enqueue(
             event_key=f"permohonan.ready:{p.pk}",
             template="document_ready",
             recipient=p.citizen,
             context={**base, "tempat": _place(p)},
+        )
+    elif p.status == Status.SELESAI:
+        notifications.enqueue(
+            event_key=f"permohonan.signed:{p.pk}", template="document_signed", recipient=p.citizen, context=base
         )

@@ -9,22 +9,20 @@ call's time and so sends nothing new.
 
 from __future__ import annotations
 
-from django.utils import formats
-
 from loket.notifications import services as notifications
-from loket.offices.selectors import office_zone
+from loket.notifications.templating import format_session
 from loket.queueing import events, selectors
 
 
 def _context(ticket) -> dict:
-    zone = office_zone(ticket.office)
-    start, end = ticket.session_start.astimezone(zone), ticket.session_end.astimezone(zone)
+    # A date object and the session as text: the outbox writes them in Indonesian whatever the
+    # language of the page that caused the event (an SMS is Indonesian).
     return {
         "nomor": ticket.code,
         "layanan": ticket.service.name,
         "kantor": ticket.office.name,
-        "tanggal": formats.date_format(ticket.local_date, "l, j M Y"),
-        "sesi": f"{start:%H.%M}-{end:%H.%M} {ticket.office.tz_label}",
+        "tanggal": ticket.local_date,
+        "sesi": format_session(ticket.session_start, ticket.session_end, office=ticket.office),
     }
 
 

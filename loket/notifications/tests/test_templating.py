@@ -37,6 +37,7 @@ CONTEXTS = {
         "layanan": "SKU",
         "tempat": "Kantor Kelurahan Sawah, Jl. Sawah 1",
     },
+    "document_signed": {"kode_permohonan": "PMH-7K3Q-9XTA", "layanan": "SKU"},
     "otp_login": {"kode": "123456", "menit": 5},
     "otp_phone": {"kode": "123456", "menit": 5},
 }
@@ -52,6 +53,8 @@ EXPECTED = {
     "request_rejected": "Loket: permohonan PMH-7K3Q-9XTA (SKU) ditolak. Alasan: bukan warga kelurahan ini",
     "document_ready": "Loket: dokumen SKU (permohonan PMH-7K3Q-9XTA) sudah siap. Ambil di Kantor Kelurahan Sawah, "
     "Jl. Sawah 1 dengan kode QR permohonan.",
+    "document_signed": "Loket: SKU (permohonan PMH-7K3Q-9XTA) sudah ditandatangani secara elektronik. Unduh suratnya "
+    "di halaman permohonan di Loket.",
     "otp_login": "Kode masuk Loket: 123456. Berlaku 5 menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas.",
     "otp_phone": "Kode verifikasi nomor HP di Loket: 123456. Berlaku 5 menit. Jangan berikan kepada siapa pun.",
 }

@@ -50,3 +50,12 @@ def test_ready_for_pickup_says_where(setup):
     services.record_signed(actor=None, permohonan=p)
     [text] = messages_of(citizen, "document_ready")
     assert "Kelurahan Sawah" in text and "Jl. Sawah Lama" in text and "Loket 2" in text
+
+
+def test_a_letter_signed_electronically_says_it_can_be_downloaded(setup):
+    office, citizen, staff, p = setup
+    p = services.start_processing(actor=staff, permohonan=services.verify(actor=staff, permohonan=p))
+    Permohonan.objects.filter(pk=p.pk).update(status=Status.MENUNGGU_TANDA_TANGAN)
+    services.record_signed(actor=None, permohonan=p)
+    [text] = messages_of(citizen, "document_signed")
+    assert "Unduh" in text and p.code in text

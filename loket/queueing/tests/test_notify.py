@@ -75,3 +75,16 @@ def test_walkins_have_nobody_to_write_to(queue, freeze):
     freeze(wib(WEDNESDAY, 8))
     services.issue_walkin_ticket(actor=OfficerFactory(petugas=True, office=office), office=office, service=service)
     assert not Notification.objects.exists()
+
+
+def test_the_sms_is_indonesian_even_for_an_english_page(queue, freeze):
+    from django.utils import translation
+
+    office, service, _ = queue
+    citizen = CitizenFactory()
+    freeze(wib(TUESDAY, 10))
+    with translation.override("en"):
+        services.book_ticket(
+            actor=citizen, office=office, service=service, local_date=WEDNESDAY, session_start=dt.time(8)
+        )
+    assert "Rabu, 9 September 2026" in texts(citizen)["booking_confirmed"]
