@@ -42,11 +42,18 @@ def clean_nik(raw: str) -> str:
     return nik
 
 
+_PHONE_CHARACTERS = re.compile(r"^[\d\s().\-/+]+$")
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 def clean_phone(raw: str) -> str:
-    """Return an Indonesian phone number in E.164 (``+62812...``), or raise DomainError(code="phone")."""
+    """Return an Indonesian mobile number in E.164 (``+62812...``), or raise DomainError(code="phone").
+
+    Digits with the usual separators only: ``phonenumbers`` would read letters as keypad digits
+    ("0812-abcd-7890"), and a landline cannot receive the SMS or WhatsApp messages it is for."""
     raw = (raw or "").strip()
     message = _("Enter a valid Indonesian phone number, for example 0812 3456 7890 or +62 812 3456 7890.")
-    if not raw:
+    if not raw or not _PHONE_CHARACTERS.match(raw) or raw.count("+") > 1:
         raise DomainError(message, code="phone")
     try:
         number = phonenumbers.parse(raw, "ID")
@@ -54,6 +61,11 @@ def clean_phone(raw: str) -> str:
         raise DomainError(message, code="phone")
     if number.country_code != 62 or not phonenumbers.is_valid_number(number):
         raise DomainError(message, code="phone")
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise DomainError(
+            _("This looks like a landline number. Enter a mobile number (08…) that can receive SMS or WhatsApp."),
+            code="phone",
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

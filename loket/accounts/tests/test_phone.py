@@ -30,3 +30,16 @@ def test_too_short_numbers_are_refused(digits):
     with pytest.raises(DomainError) as exc:
         clean_phone(digits)
     assert exc.value.code == "phone"
+
+
+@pytest.mark.parametrize("raw", ["0812-abcd-7890", "0812 3456 789O", "+62 812 ABC 7890"])
+def test_letters_are_refused_not_read_as_keypad_digits(raw):
+    with pytest.raises(DomainError) as err:
+        clean_phone(raw)
+    assert err.value.code == "phone"
+
+
+def test_a_landline_is_refused_with_its_own_message():
+    with pytest.raises(DomainError) as err:
+        clean_phone("021 7470 123")
+    assert "nomor ponsel" in str(err.value.message)

@@ -50,7 +50,14 @@ def test_register_citizen_normalises_nik_and_phone_and_hashes_with_argon2(nik):
     assert nik not in str(entry.data) + entry.object_repr  # no NIK in the audit trail
 
 
-@pytest.mark.parametrize("phone", ["+62 21 5790 1234", "6281234567890", "081234567890"])
+def test_register_refuses_a_landline_saying_a_mobile_is_needed(nik):
+    with pytest.raises(DomainError) as exc:
+        _register(nik, phone="+62 21 5790 1234")
+    assert exc.value.code == "phone" and "nomor ponsel" in str(exc.value.message)
+    assert not User.objects.filter(nik=nik).exists()
+
+
+@pytest.mark.parametrize("phone", ["+62 812 5790 1234", "6281234567890", "081234567890", "(0812) 3456-7890"])
 def test_register_accepts_indonesian_numbers_in_the_forms_people_write(nik, phone):
     assert _register(nik, phone=phone).phone.startswith("+62")
 

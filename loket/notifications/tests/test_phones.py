@@ -36,14 +36,7 @@ def test_only_mobile_numbers_get_sms_or_whatsapp():
         "0812",
         "+1 202 555 0100",
         "0812 3456 7890 1234 5",
-        pytest.param(
-            "0812-abcd-7890",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="accounts.clean_phone reads letters as keypad digits (phonenumbers' vanity numbers): "
-                "+6281222237890; reported, accounts is not this app's to change",
-            ),
-        ),
+        "0812-abcd-7890",
     ],
 )
 def test_registration_refuses_a_bad_number_with_an_indonesian_message(client, phone):
