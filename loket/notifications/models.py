@@ -64,6 +64,7 @@ class TemplateKey(models.TextChoices):
     DOCUMENT_SIGNED = "document_signed", _("Document signed (to download)")
     OTP_LOGIN = "otp_login", _("Login code")
     OTP_PHONE = "otp_phone", _("Phone verification code")
+    EMAIL_VERIFY = "email_verify", _("Email verification link")
 
 
 class Notification(models.Model):
@@ -207,6 +208,7 @@ class ContactPreference(models.Model):
     channels = models.JSONField(_("channel order"), default=list)
     verified_phone = models.CharField(_("verified phone (E.164)"), max_length=20, blank=True)
     phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    verified_email = models.EmailField(_("verified email"), blank=True)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
 
@@ -219,6 +221,10 @@ class ContactPreference(models.Model):
 
     def phone_is_verified(self, phone: str) -> bool:
         return bool(phone) and self.verified_phone == phone and self.phone_verified_at is not None
+
+    def email_is_verified(self, email: str) -> bool:
+        """The citizen proved this address (a changed address must be proved again)."""
+        return bool(email) and self.verified_email.lower() == email.lower() and self.email_verified_at is not None
 
 
 class MessageTemplate(models.Model):

@@ -116,7 +116,7 @@ def enqueue(
     to_phone = _normal_phone(to_phone)
     phone = to_phone or (getattr(recipient, "phone", "") if recipient is not None else "")
     email = to_email
-    if not email and recipient is not None and preference is not None and preference.email_verified_at:
+    if not email and recipient is not None and preference is not None and preference.email_is_verified(recipient.email):
         email = recipient.email
     key = _recipient_key(recipient, to_phone, to_email)
     existing = Notification.objects.filter(event_key=event_key, recipient_key=key, template=template).first()

@@ -157,9 +157,14 @@ KINDS: dict[str, Kind] = {
         subject="Kode verifikasi nomor HP",
         secret=("kode",),
     ),
+    TemplateKey.EMAIL_VERIFY: Kind(
+        variables={"tautan": "Tautan verifikasi (berlaku 2 hari)"},
+        text="Loket: buka tautan ini dalam 2 hari untuk memastikan email Anda: {{ tautan }} Abaikan bila tidak meminta.",
+        subject="Verifikasi alamat email Loket",
+    ),
 }
 # Texts that may never be switched off: without them nobody can log in by code or verify a phone.
-ALWAYS_ACTIVE = frozenset({TemplateKey.OTP_LOGIN, TemplateKey.OTP_PHONE})
+ALWAYS_ACTIVE = frozenset({TemplateKey.OTP_LOGIN, TemplateKey.OTP_PHONE, TemplateKey.EMAIL_VERIFY})
 
 
 def kind(key: str) -> Kind:

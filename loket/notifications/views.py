@@ -23,11 +23,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from loket.accounts.models import User
 from loket.core.access import citizen_required, login_required, public
 from loket.core.errors import DomainError
-from loket.notifications import otp, selectors, services, throttle
+from loket.notifications import email_check, otp, selectors, services, throttle
 from loket.notifications.channels.registry import webhook_channel
 from loket.notifications.forms import CodeForm, LoginStartForm, PreferenceForm
 from loket.notifications.models import Channel
@@ -189,14 +190,14 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
     reachable = selectors.usable_channels(
         Channel.values,
         phone=user.phone,
-        email=user.email if preference is not None and preference.email_verified_at else "",
+        email=user.email if preference is not None and preference.email_is_verified(user.email) else "",
     )
     context = {
         "form": form,
         "phone": user.phone,
         "phone_verified": preference is not None and preference.phone_is_verified(user.phone),
         "email": user.email,
-        "email_verified": preference is not None and preference.email_verified_at is not None,
+        "email_verified": preference is not None and preference.email_is_verified(user.email),
         "reachable": [Channel(c).label for c in reachable],
     }
     return render(request, "notifications/preferences.html", context)
@@ -223,3 +224,33 @@ def receipts_webhook_view(request: HttpRequest, channel: str) -> HttpResponse:
     for receipt in receipts:
         services.apply_receipt(receipt)
     return HttpResponse("ok", content_type="text/plain")
+
+
+@citizen_required
+@require_POST
+def send_email_link_view(request: HttpRequest) -> HttpResponse:
+    """Send the link that proves the citizen's e-mail address."""
+    try:
+        email_check.send_link(user=request.user, base_url=request.build_absolute_uri("/"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("We sent a link to %(email)s. Open it within two days to confirm the address.")
+            % {"email": request.user.email},
+        )
+    return redirect("notifications:preferences")
+
+
+@citizen_required
+@require_GET
+def verify_email_link_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the e-mail: the address is verified for the logged-in citizen it was sent to."""
+    try:
+        email_check.confirm(user=request.user, token=token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your e-mail address is confirmed: notices can now also come by e-mail."))
+    return redirect("notifications:preferences")

@@ -116,7 +116,9 @@ def test_channels_follow_the_preference_and_the_addresses():
     citizen = CitizenFactory(email="warga@contoh.id")
     ContactPreference.objects.create(user=citizen, channels=["email", "sms"])
     assert enqueue_booking(citizen, event_key="e:1").channels == ["sms"]  # e-mail not verified
-    ContactPreference.objects.filter(user=citizen).update(email_verified_at="2026-09-01T00:00Z")
+    ContactPreference.objects.filter(user=citizen).update(
+        verified_email=citizen.email, email_verified_at="2026-09-01T00:00Z"
+    )
     row = enqueue_booking(citizen, event_key="e:2")
     assert row.channels == ["email", "sms"] and row.to_email == "warga@contoh.id"
 

@@ -40,6 +40,7 @@ CONTEXTS = {
     "document_signed": {"kode_permohonan": "PMH-7K3Q-9XTA", "layanan": "SKU"},
     "otp_login": {"kode": "123456", "menit": 5},
     "otp_phone": {"kode": "123456", "menit": 5},
+    "email_verify": {"tautan": "https://loket.example/v/abc"},
 }
 EXPECTED = {
     "booking_confirmed": "Loket: tiket A-012 untuk KTP-el di Kecamatan Ciputat, Rabu, 9 September 2026 sesi "
@@ -57,6 +58,8 @@ EXPECTED = {
     "di halaman permohonan di Loket.",
     "otp_login": "Kode masuk Loket: 123456. Berlaku 5 menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas.",
     "otp_phone": "Kode verifikasi nomor HP di Loket: 123456. Berlaku 5 menit. Jangan berikan kepada siapa pun.",
+    "email_verify": "Loket: buka tautan ini dalam 2 hari untuk memastikan email Anda: https://loket.example/v/abc "
+    "Abaikan bila tidak meminta.",
 }
 
 
