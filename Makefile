@@ -11,7 +11,7 @@ PORT ?= 8000
 # Parallel test workers; tests that share state are grouped with xdist_group.
 WORKERS ?= 2
 
-.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps node-deps messages clean-db bench-regions bench-booking bench-letters bench-signing
+.PHONY: help run test setup migrate regions demo lint archcheck templates pytest browser-deps node-deps messages clean-db bench-regions bench-booking bench-letters bench-signing bench-notify
 
 help:
 	@echo "make run    - set up, load the demo data and serve http://$(HOST):$(PORT) (SQLite under var/)"
@@ -134,6 +134,13 @@ bench-letters: setup
 # Options: bench/signing.py --help, e.g. make bench-signing BENCH_SIGNING_ARGS="--count 100 --db postgres".
 bench-signing: setup
 	$(PY) bench/signing.py $(BENCH_SIGNING_ARGS)
+
+# The outbox: N messages (default 20,000) enqueued, sent by several notifications_worker processes
+# to the node SMSC (SMPP) and the test WhatsApp gateway (HTTP), the gateway stopped for a while and a
+# worker SIGKILLed mid-send; lost and duplicated messages must be 0. Options: bench/notify.py --help,
+# e.g. make bench-notify BENCH_NOTIFY_ARGS="--count 2000 --workers 2 --db sqlite".
+bench-notify: setup node-deps
+	$(PY) bench/notify.py $(BENCH_NOTIFY_ARGS)
 
 clean-db:
 	rm -f var/loket.sqlite3 var/loket.sqlite3-wal var/loket.sqlite3-shm
