@@ -68,6 +68,7 @@ class ConflictOut(Schema):
     detail: str
     code: str
     next_date: dt.date | None = None
+    next_session_start: dt.time | None = None
     alternatives: list[AlternativeOut] = []
     ticket: TicketOut | None = None
 
@@ -167,11 +168,13 @@ def earliest(request: HttpRequest, slug: str, service_slug: str):
 
 
 def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> Status:
-    body = {"detail": str(exc.message), "code": exc.code, "next_date": None, "alternatives": [], "ticket": None}
+    body = {"detail": str(exc.message), "code": exc.code, "next_date": None, "next_session_start": None}
+    body |= {"alternatives": [], "ticket": None}
     if isinstance(exc, AlreadyBooked):
         body["ticket"] = ticket_out(exc.ticket)
     else:
         body["next_date"] = exc.next_date
+        body["next_session_start"] = exc.next_session_start
         body["alternatives"] = [
             {
                 "office": a.office.slug,

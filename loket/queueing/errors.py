@@ -16,8 +16,10 @@ class AlreadyBooked(DomainError):
 
 
 class NoPlaceLeft(DomainError):
-    """The quota (online or walk-in) is used up; ``next_date`` is the next local date with online room."""
+    """The quota (online or walk-in) is used up; ``next_date`` and ``next_session_start`` (office-local)
+    name the next session with online room, or are None when there is none in the booking period."""
 
-    def __init__(self, message, *, next_date: dt.date | None):
+    def __init__(self, message, *, next_date: dt.date | None, next_session_start: dt.time | None = None):
         super().__init__(message, code="full")
         self.next_date = next_date
+        self.next_session_start = next_session_start

@@ -44,6 +44,7 @@ from loket.queueing.models import (
     format_code,
 )
 from loket.queueing.selectors import (
+    SlotAvailability,
     booking_horizon_days,
     booking_suspended_until,
     earliest_available,
@@ -62,11 +63,26 @@ def _date_text(day: dt.date) -> str:
     return formats.date_format(day, "j F Y")
 
 
-def _next_date_hint(office: Office, service: Service) -> tuple[dt.date | None, str]:
-    slot = earliest_available(office, service, clock.now())
+def _session_text(session_start: dt.datetime | dt.time, office: Office) -> str:
+    return _session_start_time(session_start, office).strftime("%H.%M")
+
+
+def _next_place_hint(
+    office: Office, service: Service, after: dt.datetime | None = None
+) -> tuple[SlotAvailability | None, str]:
+    """The next session with an online place after ``after`` (the full session's start; now if
+    omitted), or failing that the earliest one from now: named with its date and time, because a
+    full morning session often leaves the afternoon free."""
+    slot = None
+    if after is not None:
+        slot = earliest_available(office, service, max(after, clock.now()))
+    slot = slot or earliest_available(office, service, clock.now())
     if slot is None:
         return None, _("There is no free place within the booking period.")
-    return slot.local_date, _("The nearest date with free places is %(date)s.") % {"date": _date_text(slot.local_date)}
+    return slot, _("The nearest free place is on %(date)s, in the session at %(time)s.") % {
+        "date": _date_text(slot.local_date),
+        "time": _session_text(slot.session.start, office),
+    }
 
 
 def _require_bookable(office: Office, service: Service) -> ServiceGroup:
@@ -166,11 +182,24 @@ def _online_slot(
     return session, session_limits(group, local_date, session_start).online
 
 
-def _full_error(office: Office, service: Service, local_date: dt.date) -> NoPlaceLeft:
-    next_date, hint = _next_date_hint(office, service)
-    return NoPlaceLeft(
-        _("All online places on %(date)s are taken.") % {"date": _date_text(local_date)} + " " + hint,
-        next_date=next_date,
+def _no_place_left(message: str, slot: SlotAvailability | None, office: Office) -> NoPlaceLeft:
+    if slot is None:
+        return NoPlaceLeft(message, next_date=None)
+    start = _session_start_time(slot.session.start, office)
+    return NoPlaceLeft(message, next_date=slot.local_date, next_session_start=start)
+
+
+def _full_error(office: Office, service: Service, session: Session) -> NoPlaceLeft:
+    local_date = session.start.astimezone(office_selectors.office_zone(office)).date()
+    start_time = _session_start_time(session.start, office)
+    slot, hint = _next_place_hint(office, service, after=session.start)
+    return _no_place_left(
+        _("All online places in the session at %(time)s on %(date)s are taken.")
+        % {"time": _session_text(start_time, office), "date": _date_text(local_date)}
+        + " "
+        + hint,
+        slot,
+        office,
     )
 
 
@@ -180,7 +209,7 @@ def _book(*, actor, office, service, group, local_date, start_time) -> Ticket:
         office=office, service=service, group=group, local_date=local_date, session_start=start_time
     )
     if not counting.take_place(group.pk, local_date, start_time, field="online_used", limit=limit):
-        raise _full_error(office, service, local_date)
+        raise _full_error(office, service, session)
     number = counting.next_number(group.pk, local_date)
     ticket = Ticket.objects.create(
         office=office,
@@ -299,7 +328,7 @@ def _reschedule(*, actor, ticket: Ticket, local_date: dt.date, start_time: dt.ti
     )
     # Take the new place first; only then give back the old one.
     if not counting.take_place(group.pk, local_date, start_time, field="online_used", limit=limit):
-        raise _full_error(office, service, local_date)
+        raise _full_error(office, service, session)
     counting.release_place(group.pk, locked.local_date, old_start, field="online_used")
     before = f"{locked.code} {locked.local_date} {old_start:%H:%M}"
     if local_date != locked.local_date:
@@ -374,16 +403,17 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
         )
     session = _walkin_session(office)
     if session is None:
-        next_date, hint = _next_date_hint(office, service)
-        raise NoPlaceLeft(_("The office has no more sessions today.") + " " + hint, next_date=next_date)
+        slot, hint = _next_place_hint(office, service)
+        raise _no_place_left(_("The office has no more sessions today.") + " " + hint, slot, office)
     local_date = session.start.date()
     start_time = session.start.time()
     limit = session_limits(group, local_date, start_time).walkin
     if not counting.take_place(group.pk, local_date, start_time, field="walkin_used", limit=limit):
-        next_date, hint = _next_date_hint(office, service)
-        raise NoPlaceLeft(
+        slot, hint = _next_place_hint(office, service)
+        raise _no_place_left(
             _("All %(limit)s walk-in tickets for this session have been issued.") % {"limit": limit} + " " + hint,
-            next_date=next_date,
+            slot,
+            office,
         )
     number = counting.next_number(group.pk, local_date)
     now = clock.now()

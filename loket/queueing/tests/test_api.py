@@ -96,9 +96,12 @@ def test_full_day_is_409_with_next_date_and_other_offices(client):
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "full"
-    # it is Tuesday 10:00: this afternoon's session still has its place
-    assert body["next_date"] == "2026-09-08"
-    assert "penuh" in body["detail"].lower() or "terisi" in body["detail"].lower() or "habis" in body["detail"].lower()
+    # Wednesday morning is full; the same day's afternoon session still has its place (and so has
+    # this Tuesday afternoon, but the citizen asked for Wednesday: the next place after it comes first)
+    assert body["next_date"] == "2026-09-09"
+    assert body["next_session_start"] == "13:00:00"
+    assert "Kuota online sesi pukul 08.00 pada 9 September 2026 sudah penuh." in body["detail"]
+    assert "9 September 2026, sesi pukul 13.00" in body["detail"]
     assert body["alternatives"] == []
 
 

@@ -194,6 +194,7 @@ def test_full_session_is_refused_with_the_next_date_that_has_room(citizen):
     with pytest.raises(NoPlaceLeft) as err:
         book(citizen, office, service, start=MORNING)
     assert err.value.next_date == dt.date(2026, 9, 11)
+    assert err.value.next_session_start == MORNING
     assert "penuh" in str(err.value.message)
     assert "11 September 2026" in str(err.value.message)
     assert Ticket.objects.count() == 2

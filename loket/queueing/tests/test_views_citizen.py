@@ -83,8 +83,8 @@ def test_a_full_day_names_the_next_date_and_other_offices_with_room(client, free
     response = client.post(slot_url(service, office), {"action": "book", "slot": "2026-09-09T08:00"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Kuota online pada 9 September 2026 sudah penuh." in page
-    assert "10 September 2026" in page  # the next date with room
+    assert "Kuota online sesi pukul 08.00 pada 9 September 2026 sudah penuh." in page
+    assert "10 September 2026, sesi pukul 08.00" in page  # the next session with room
     assert "Kecamatan Tetangga" in page and "sisa 5 tempat" in page
     assert 'value="2026-09-09T08:00" checked' not in page  # the full session cannot be picked again
 
