@@ -15,6 +15,9 @@ Placeholders, in braces:
 
 The default ``{kode}/{nomor:03}/{unit}/{bulan_romawi}/{tahun}`` gives ``470/012/Kel.GP/XI/2026``.
 A format must hold ``{nomor}`` and ``{tahun}``; numbers are counted per office, series and year.
+The series is the classification code when the format shows it; a format without ``{kode}`` (one
+running agenda number for all the office's letters, as some offices number them) counts every
+letter of the office in one series (``ALL_SERIES``), so that two letters never read the same.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ PADDABLE = ("nomor", "bulan")
 DEFAULT_WIDTH = {"nomor": 3, "bulan": 0}
 # What a preview shows instead of the running number it has not taken.
 PREVIEW_NUMBER = "..."
+# The series of an office whose number format has no {kode}: one counter for all its letters.
+ALL_SERIES = "*"
 
 _TOKEN = re.compile(r"\{([^{}]*)\}")
 _SPEC = re.compile(r"([a-z_]+)(?::0?([1-9]))?")
@@ -83,6 +88,13 @@ def validate_number_format(number_format: str) -> None:
             )
     if names.count("nomor") > 1:
         raise DomainError(_("The number format may contain {nomor} only once."))
+
+
+def series_for(number_format: str, classification_code: str) -> str:
+    """The counter a letter's number is taken from: per classification code only when the number
+    shows the code; otherwise numbers of different codes would repeat (``012/Kel.GP/2026`` twice)."""
+    names = {name for _literal, name, _width in _parse(number_format) if name}
+    return classification_code if "kode" in names else ALL_SERIES
 
 
 def format_number(number_format: str, *, kode: str, nomor: int | None, unit: str, month: int, year: int) -> str:

@@ -8,7 +8,8 @@ loader), checks permission, runs in one transaction and writes an audit row:
 - issuing: an officer of the office (petugas, verifikator, signer, office admin) or the system.
 
 Numbering (``issue_letter``): the next number of the office's series (the template's classification
-code) and office-local year is taken by ``UPDATE letter_counter SET last_number = last_number + 1
+code, or one series for all the office's letters when its number format has no ``{kode}``) and
+office-local year is taken by ``UPDATE letter_counter SET last_number = last_number + 1
 WHERE office, series, year`` and read back in the same transaction; the row stays locked until
 commit, so two letters never get the same number, and a rollback (a render that fails, a caller's
 transaction that fails later) returns the number: no gaps. Everything that can be checked is checked
@@ -559,7 +560,7 @@ def issue_letter(
     _require_template_fits(template, office)
     settings_row = _require_settings(office)
     title = templating.validate_title(template.title)
-    series = templating.validate_classification_code(template.classification_code)
+    kode = templating.validate_classification_code(template.classification_code)
     blocks, clean = _content(template, values, final=True)
     signer = _check_signer(signer)
     reference = _line(reference, label=_("reference"), max_length=100, required=False)
@@ -568,10 +569,11 @@ def issue_letter(
     issued_on = local_today(office, now)
     year = issued_on.year
 
+    series = numbering.series_for(settings_row.number_format, kode)
     sequence = _next_sequence(office, series, year)
     number = numbering.format_number(
         settings_row.number_format,
-        kode=series,
+        kode=kode,
         nomor=sequence,
         unit=settings_row.unit_code,
         month=issued_on.month,
@@ -609,7 +611,7 @@ def issue_letter(
         created_at=now,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    letter.pdf.save(f"{series}-{sequence:05d}-{sha256[:12]}.pdf", ContentFile(pdf), save=False)
+    letter.pdf.save(f"{kode}-{sequence:05d}-{sha256[:12]}.pdf", ContentFile(pdf), save=False)
     letter.save()
     record(
         actor=actor,

@@ -258,6 +258,17 @@ def test_numbers_count_per_office_and_series(template, office, service):
     assert LetterCounter.objects.get(office=office, series="500").last_number == 4
 
 
+def test_a_number_format_without_kode_counts_all_the_offices_letters_in_one_series(template, office):
+    # Some offices run one agenda number for all their letters: "012/Kel.Cpt/2026". Counted per
+    # classification code, two letters of different codes would then read the same.
+    OfficeLetterSettings.objects.filter(office=office).update(number_format="{nomor:03}/{unit}/{tahun}")
+    other_series = sku_template(ServiceFactory(code="KEL-DOMISILI"), classification_code="470", body="{{ nama }}")
+    numbers = [issue(template, office).number, issue(other_series, office).number, issue(template, office).number]
+    assert numbers == ["001/Kel.Cpt/2026", "002/Kel.Cpt/2026", "003/Kel.Cpt/2026"]
+    assert Letter.objects.filter(office=office).values_list("series", flat=True).distinct().get() == "*"
+    assert not LetterCounter.objects.filter(office=office, series__in=["500", "470"]).exists()
+
+
 def test_the_year_is_the_offices_local_year_wib(template, office, freeze):
     freeze(at(WIB, 2026, 12, 31, 23, 30))  # 16:30 UTC, 31 December
     december = issue(template, office)
