@@ -43,7 +43,12 @@ regions: migrate
 demo: regions
 	$(MANAGE) load_demo
 
+# The demo phone: a notifications worker runs beside the server and writes the SMS, WhatsApp and
+# e-mail messages citizens would get into this terminal (NOTIFY_CONSOLE; never in production).
 run: demo
+	@export NOTIFY_CONSOLE=true; \
+	$(MANAGE) notifications_worker --poll 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # --- checks -------------------------------------------------------------------------------

@@ -288,6 +288,16 @@ SIGNING_KDF_TEST_PARAMS: dict[str, int] | None = None
 NOTIFY_CHANNELS: dict[str, dict] = json.loads(os.environ.get("NOTIFY_CHANNELS_JSON", "") or "null") or {
     "email": {"backend": "loket.notifications.channels.django_mail.DjangoMailChannel"},
 }
+# The demo phone (make run): SMS, WhatsApp and e-mail written to the worker's terminal
+# (channels/console.py), so that a visitor sees what a citizen would get. Never in production.
+NOTIFY_CONSOLE = env_bool("NOTIFY_CONSOLE", False)
+if NOTIFY_CONSOLE:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NOTIFY_CONSOLE is for development (make run) only")
+    NOTIFY_CHANNELS = {
+        name: {"backend": "loket.notifications.channels.console.ConsoleChannel", "name": name}
+        for name in ("sms", "whatsapp", "email")
+    }
 # The channel order of a citizen who chose none, and of an address without an account.
 NOTIFY_DEFAULT_CHANNELS = env_list("NOTIFY_DEFAULT_CHANNELS", ["whatsapp", "sms", "email"])
 # Attempts on one channel before falling back to the next (temporary failures and, on a channel
