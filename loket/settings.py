@@ -309,6 +309,9 @@ NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", 
 NOTIFY_BACKOFF_JITTER = float(os.environ.get("NOTIFY_BACKOFF_JITTER", "0.2"))
 # How long a worker holds a claimed message; longer than any channel's timeout.
 NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
+# Messages in a final state are deleted this many days after they were written (0: never); the
+# workers purge hourly. Audit rows of the events themselves are kept.
+NOTIFY_RETENTION_DAYS = int(os.environ.get("NOTIFY_RETENTION_DAYS", "180"))
 # One-time codes (login by code, phone verification).
 OTP_VALID_MINUTES = int(os.environ.get("OTP_VALID_MINUTES", "5"))
 OTP_MAX_PER_WINDOW = int(os.environ.get("OTP_MAX_PER_WINDOW", "3"))

@@ -60,6 +60,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -74,7 +75,16 @@ from loket.notifications.channels.base import (
     TemporaryFailure,
 )
 from loket.notifications.channels.registry import Registry, build_registry
-from loket.notifications.models import Channel, DeliveryAttempt, Notification, Outcome, PendingReceipt, Status
+from loket.notifications.models import (
+    FINAL_STATUSES,
+    Channel,
+    DeliveryAttempt,
+    Notification,
+    OneTimeCode,
+    Outcome,
+    PendingReceipt,
+    Status,
+)
 from loket.notifications.phones import gateway_msisdn
 from loket.notifications.services import apply_pending_receipts, next_channel, retry_pending_receipts, scrub
 
@@ -359,6 +369,37 @@ def scrub_expired() -> int:
     return done
 
 
+# One-time codes are kept two days after they expire: the daily rate limit counts the last 24 hours.
+CODE_KEEP_DAYS = 2
+PURGE_CHUNK = 1000
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def purge_old() -> tuple[int, int]:
+    """Personal data kept no longer than needed: messages in a final state created more than
+    ``NOTIFY_RETENTION_DAYS`` ago (0: kept for ever), with their attempts, and one-time codes two
+    days after they expired. Messages still waiting or being sent are never touched. Deletes in
+    chunks, so that a first run on a large outbox does not hold one long transaction. Returns
+    (messages, codes) deleted."""
+    now = clock.now()
+    messages = 0
+    days = int(getattr(settings, "NOTIFY_RETENTION_DAYS", 180))
+    if days > 0:
+        old = Notification.objects.filter(status__in=FINAL_STATUSES, created_at__lt=now - dt.timedelta(days=days))
+        while chunk := list(old.values_list("pk", flat=True)[:PURGE_CHUNK]):
+            with transaction.atomic():
+                DeliveryAttempt.objects.filter(notification_id__in=chunk).delete()
+                messages += (
+                    Notification.objects.filter(pk__in=chunk, status__in=FINAL_STATUSES)
+                    .delete()[1]
+                    .get(Notification._meta.label, 0)
+                )
+    codes = OneTimeCode.objects.filter(expires_at__lt=now - dt.timedelta(days=CODE_KEEP_DAYS)).delete()[0]
+    if messages or codes:
+        logger.info("notifications: purged %s old messages and %s expired one-time codes", messages, codes)
+    return messages, codes
+
+
 def _refresh_connection() -> None:
     """Drop a connection that is too old or broken (a long-running worker), as Django does
     around each request; never inside a transaction (a test's, or a caller's)."""
@@ -380,10 +421,14 @@ def run_worker(
     stop_event = stop_event or threading.Event()
     registry = registry if registry is not None else build_registry()
     processed = 0
+    next_purge = 0.0  # at start, then hourly: the purge is not needed on every round
     try:
         while not stop_event.is_set():
             _refresh_connection()
             try:
+                if time.monotonic() >= next_purge:
+                    purge_old()
+                    next_purge = time.monotonic() + PURGE_EVERY_SECONDS
                 scrub_expired()
                 retry_pending_receipts()
                 forget_old_receipts()

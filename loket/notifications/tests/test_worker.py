@@ -304,3 +304,45 @@ def test_the_management_command_runs_a_worker_once(clock):
     call_command("notifications_worker", "--once", "--batch", "5", "--id", "cmd-1", stdout=out)
     assert out.getvalue().strip() == "cmd-1: 1 message(s) processed"
     assert len(mail.outbox) == 1
+
+
+def test_old_final_messages_and_expired_codes_are_purged_waiting_ones_never(clock, registry, settings):
+    from loket.notifications import otp
+    from loket.notifications.models import OneTimeCode
+
+    settings.NOTIFY_RETENTION_DAYS = 30
+    citizen = citizen_with("sms", phone="+6281234567890")
+    sent = enqueue_booking(citizen, event_key="queueing.booked:ticket:1")
+    assert run_once(registry) == [worker.SENT]
+    waiting = enqueue_booking(citizen, event_key="queueing.booked:ticket:2")
+    Notification.objects.filter(pk=waiting.pk).update(next_attempt_at=clock.now + dt.timedelta(days=60))
+    code = otp.send_phone_code(user=citizen)
+    clock.advance(days=1)
+    assert worker.scrub_expired() == 1  # its message was never sent: now failed, the code scrubbed
+    assert worker.purge_old() == (0, 0)  # the code expired less than two days ago: the daily limit counts it
+    clock.advance(days=1, minutes=10)
+    assert worker.purge_old() == (0, 1)
+    assert not OneTimeCode.objects.filter(pk=code.pk).exists()
+    clock.advance(days=28)  # 30 days and 10 minutes after the messages were written
+    assert worker.purge_old() == (2, 0)  # the sent booking and the code's message (final: it expired)
+    assert not Notification.objects.filter(pk=sent.pk).exists()
+    assert not DeliveryAttempt.objects.filter(notification_id=sent.pk).exists()
+    assert Notification.objects.filter(pk=waiting.pk, status=Status.PENDING).exists()  # still to be sent
+
+
+def test_retention_zero_keeps_messages_for_ever(clock, registry, settings):
+    settings.NOTIFY_RETENTION_DAYS = 0
+    enqueue_booking(citizen_with("sms", phone="+6281234567890"))
+    assert run_once(registry) == [worker.SENT]
+    clock.advance(days=3650)
+    assert worker.purge_old() == (0, 0)
+    assert Notification.objects.count() == 1
+
+
+def test_a_worker_purges_when_it_starts(clock, registry, settings):
+    settings.NOTIFY_RETENTION_DAYS = 30
+    enqueue_booking(citizen_with("sms", phone="+6281234567890"))
+    assert run_once(registry) == [worker.SENT]
+    clock.advance(days=31)
+    assert worker.run_worker("w1", once=True, registry=registry) == 0
+    assert Notification.objects.count() == 0
