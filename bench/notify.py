@@ -487,8 +487,8 @@ def proc_seconds(pid: int) -> tuple[float, float] | None:
 
 def postgres_seconds() -> float:
     """CPU seconds of PostgreSQL: every live ``postgres`` process, plus the postmaster's ended
-    children (backends that closed, e.g. one per SMPP receipt: ``handle_receipt`` closes its
-    connection). Other sessions' work on the same server is included."""
+    children (backends that closed: a worker's, or an SMPP reader thread's after
+    ``DATABASE_CONN_MAX_AGE``). Other sessions' work on the same server is included."""
     procs = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -1133,8 +1133,8 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
             print(
                 f"postgres: {pg_after[0] - pg_before[0]} transactions committed during the run "
                 f"({(pg_after[0] - pg_before[0]) / finished_of(figures):.1f} per finished message), {sessions} "
-                f"sessions opened ({sessions / max(receipts, 1):.2f} per SMPP receipt: handle_receipt closes the "
-                "reader thread's connection after each one)"
+                f"sessions opened ({sessions / max(receipts, 1):.3f} per SMPP receipt; handle_receipt keeps the "
+                "reader thread's connection within DATABASE_CONN_MAX_AGE)"
             )
         problems = log_problems(workers)
         if problems:

@@ -235,14 +235,17 @@ def retry_pending_receipts(limit: int = 500) -> int:
 
 def handle_receipt(receipt: Receipt) -> None:
     """``apply_receipt`` for a channel's own thread (SMPP's ``on_receipt``: set it to
-    ``"loket.notifications.services.handle_receipt"``): closes the thread's database connection
-    afterwards. An error propagates, so that the SMSC delivers the receipt again later."""
+    ``"loket.notifications.services.handle_receipt"``). The thread's database connection is then
+    handled as Django does after a request: kept for the next receipt within
+    ``DATABASE_CONN_MAX_AGE`` (a new PostgreSQL session per receipt cost more than the receipt),
+    closed when older or after an error. An error propagates, so that the SMSC delivers the
+    receipt again later."""
     try:
         apply_receipt(receipt)
     finally:
         connection = transaction.get_connection()
         if not connection.in_atomic_block:
-            connection.close()
+            connection.close_if_unusable_or_obsolete()
 
 
 def _apply(row: Notification, delivered: bool, error_text: str, now: dt.datetime) -> Notification:
