@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     # Loket apps, in dependency order (see .importlinter)
+    "loket.core",
     "loket.regions",
     "loket.offices",
     "loket.catalog",

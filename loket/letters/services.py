@@ -15,7 +15,8 @@ commit, so two letters never get the same number, and a rollback (a render that 
 transaction that fails later) returns the number: no gaps. Everything that can be checked is checked
 before the number is taken; the render and the file write happen while the counter row is locked,
 which serialises letters of one series of one office (~10 ms each), never those of others.
-A rolled-back letter may leave its PDF file behind in the private storage, unreferenced.
+A rolled-back letter may leave its PDF file behind in the private storage, unreferenced, until
+``manage.py sweep_private_files`` (loket/core/files.py) removes it.
 """
 
 from __future__ import annotations
