@@ -17,3 +17,9 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _indonesian_by_default(settings):
     settings.LANGUAGE_CODE = "id"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queue_hints(settings):
+    # Tests change places and ask again at once: they see fresh hints unless they test the cache.
+    settings.QUEUE_HINT_CACHE_SECONDS = 0

@@ -281,6 +281,11 @@ SIGNING_SIGNERS: dict[str, str] = {}
 # refused in production. None = the memory-hard default of loket.signing.sealing.
 SIGNING_KDF_TEST_PARAMS: dict[str, int] | None = None
 
+# --- Queue (loket.queueing) --------------------------------------------------------------------
+# How long the hints of a refused booking (the next free place, other offices with room) are
+# reused for the same session (0: computed every time); see queueing/selectors.py.
+QUEUE_HINT_CACHE_SECONDS = float(os.environ.get("QUEUE_HINT_CACHE_SECONDS", "5"))
+
 # --- Notifications (loket.notifications; the outbox, workers, one-time codes) -----------------
 # Channels the workers may use: name -> {"backend": dotted path, **options}
 # (loket.notifications.channels.registry). As JSON in NOTIFY_CHANNELS_JSON; the default has only

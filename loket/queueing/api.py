@@ -182,7 +182,7 @@ def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> Sta
                 "online_remaining": a.online_remaining,
                 "same_kecamatan": a.same_kecamatan,
             }
-            for a in selectors.alternatives(office, service, local_date)
+            for a in selectors.alternatives_hint(office, service, local_date)
         ]
     return Status(409, body)
 

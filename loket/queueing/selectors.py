@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from loket.catalog.models import Service
@@ -137,6 +138,46 @@ def earliest_available(office: Office, service: Service, from_instant: dt.dateti
         if slot.session.start > from_instant and slot.online_remaining > 0:
             return slot
     return None
+
+
+# --- the hints of a refusal, cached -------------------------------------------------------------
+#
+# When booking opens, hundreds of citizens may ask for the same full session within seconds, and
+# each refusal would compute the same hints: the next free place (a schedule of the booking
+# horizon) and the other offices of the city with room (a schedule per office). They are kept for
+# QUEUE_HINT_CACHE_SECONDS (5; 0: not cached) in Django's cache (per process unless CACHES is
+# shared). A hint may be that old; it is advice, and booking the place it names is decided in the
+# database as always.
+
+_MISSING = object()
+
+
+def _hint_seconds() -> float:
+    return float(getattr(settings, "QUEUE_HINT_CACHE_SECONDS", 5))
+
+
+def _cached(key: str, compute):
+    seconds = _hint_seconds()
+    if seconds <= 0:
+        return compute()
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
+def next_place_after(office: Office, service: Service, session_start: dt.datetime) -> SlotAvailability | None:
+    """The first session with an online place after the (future) session ``session_start``: the
+    hint of a refusal for that session, cached."""
+    key = f"queueing:next:{office.pk}:{service.pk}:{int(session_start.timestamp())}"
+    return _cached(key, lambda: earliest_available(office, service, session_start))
+
+
+def alternatives_hint(office: Office, service: Service, local_date: dt.date) -> list[Alternative]:
+    """``alternatives`` for a refusal's answer, cached."""
+    key = f"queueing:alternatives:{office.pk}:{service.pk}:{local_date.isoformat()}"
+    return _cached(key, lambda: alternatives(office, service, local_date))
 
 
 def _kecamatan_code(office: Office) -> str:

@@ -50,6 +50,7 @@ from loket.queueing.selectors import (
     earliest_available,
     group_for,
     is_offered,
+    next_place_after,
     queue_settings,
     session_limits,
 )
@@ -74,8 +75,8 @@ def _next_place_hint(
     omitted), or failing that the earliest one from now: named with its date and time, because a
     full morning session often leaves the afternoon free."""
     slot = None
-    if after is not None:
-        slot = earliest_available(office, service, max(after, clock.now()))
+    if after is not None and after > clock.now():
+        slot = next_place_after(office, service, after)
     slot = slot or earliest_available(office, service, clock.now())
     if slot is None:
         return None, _("There is no free place within the booking period.")

@@ -115,7 +115,7 @@ def _conflict_context(exc: DomainError, office: Office, service: Service, local_
     if isinstance(exc, NoPlaceLeft) and local_date is not None:
         return {
             "next_date": exc.next_date,
-            "alternatives": selectors.alternatives(office, service, local_date),
+            "alternatives": selectors.alternatives_hint(office, service, local_date),
             "full_date": local_date,
         }
     return {}

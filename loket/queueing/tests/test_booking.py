@@ -520,3 +520,31 @@ def test_tickets_for_scopes_to_the_actor(queue, citizen, petugas):
     assert set(selectors.tickets_for(OfficerFactory(system_admin=True))) == {mine, theirs}
     assert list(selectors.tickets_for(OfficerFactory())) == []
     assert list(selectors.tickets_for(None)) == []
+
+
+def test_a_rush_on_a_full_session_reuses_its_hint_for_a_few_seconds(settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.QUEUE_HINT_CACHE_SECONDS = 5
+    cache.clear()
+    office, service, _group = make_queue(online=1)
+    book(CitizenFactory(), office, service, start=MORNING)
+
+    def refused_hint():
+        with CaptureQueriesContext(connection) as queries, pytest.raises(NoPlaceLeft) as err:
+            book(CitizenFactory(), office, service, start=MORNING)
+        return (err.value.next_date, err.value.next_session_start), len(queries)
+
+    first, first_queries = refused_hint()
+    assert first == (WEDNESDAY, AFTERNOON)
+    second, second_queries = refused_hint()
+    assert second == first and second_queries < first_queries  # the schedule was not read again
+    book(CitizenFactory(), office, service, start=AFTERNOON)  # the afternoon fills up meanwhile
+    assert refused_hint()[0] == (WEDNESDAY, AFTERNOON)  # advice up to 5 s old...
+    with pytest.raises(NoPlaceLeft):  # ...while booking what it names is decided in the database
+        book(CitizenFactory(), office, service, start=AFTERNOON)
+    cache.clear()  # the 5 seconds are over
+    assert refused_hint()[0] == (dt.date(2026, 9, 10), MORNING)
+    cache.clear()
