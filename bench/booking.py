@@ -107,19 +107,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # --- the scratch database -----------------------------------------------------------------
 
 
-def recreate_database(pg: str) -> None:
+def recreate_database(pg: str, name: str = PG_DB) -> None:
+    """Drop (with its sessions) and create the scratch database ``name``; also for bench/notify.py."""
     import psycopg
 
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        con.execute(f"CREATE DATABASE {PG_DB}")
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        con.execute(f"CREATE DATABASE {name}")
 
 
-def drop_database(pg: str) -> None:
+def drop_database(pg: str, name: str = PG_DB) -> None:
     import psycopg
 
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def bench_env(args: argparse.Namespace) -> dict[str, str]:

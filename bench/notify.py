@@ -111,7 +111,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.booking import TICK, cpu_busy, machine_ticks  # noqa: E402 - after the path
+from bench.booking import TICK, cpu_busy, drop_database, machine_ticks, recreate_database  # noqa: E402
 from loket.notifications.testing.http_gateway import GatewayServer  # noqa: E402
 from loket.notifications.testing.smsc_server import SmscServer  # noqa: E402
 
@@ -185,22 +185,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-# --- the scratch database -----------------------------------------------------------------
-
-
-def recreate_database(pg: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        con.execute(f"CREATE DATABASE {PG_DB}")
-
-
-def drop_database(pg: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+# --- the channels ---------------------------------------------------------------------------
 
 
 def channels_config(args: argparse.Namespace, smsc: SmscServer, gateway: GatewayServer) -> dict:
@@ -1044,7 +1029,7 @@ def log_problems(workers: list[Worker]) -> list[str]:
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
     if args.db == "postgres":
-        recreate_database(args.pg)
+        recreate_database(args.pg, PG_DB)
         database_url = f"{args.pg}/{PG_DB}"
     else:
         database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -1208,7 +1193,7 @@ def main(argv: list[str]) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             if args.db == "postgres":
-                drop_database(args.pg)
+                drop_database(args.pg, PG_DB)
         if lock is not None:
             lock.close()
 
