@@ -44,11 +44,13 @@ demo: regions
 	$(MANAGE) load_demo
 
 # The demo phone: a notifications worker runs beside the server and writes the SMS, WhatsApp and
-# e-mail messages citizens would get into this terminal (NOTIFY_CONSOLE; never in production).
+# e-mail messages citizens would get into this terminal (NOTIFY_CONSOLE; never in production);
+# the queue's timer (no-shows, the day-before reminders) runs every 5 minutes, as cron would.
 run: demo
 	@export NOTIFY_CONSOLE=true; \
 	$(MANAGE) notifications_worker --poll 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	( while :; do $(MANAGE) queue_housekeeping >/dev/null; sleep 300; done ) & timer=$$!; \
+	trap 'kill $$worker $$timer 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # --- checks -------------------------------------------------------------------------------
