@@ -37,12 +37,10 @@ import datetime as dt
 import io
 import json
 import logging
-import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +51,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from loket.core.testserver import Dropped, JsonHandler, LocalJsonServer
 from loket.signing.signers.bsre import ACTIVE_STATUS, ERROR_CODES, SIGN_PATH, STATUS_PATH
 
 logger = logging.getLogger(__name__)
@@ -191,14 +190,12 @@ class _Fault:
     mode: str = ""
 
 
-class _Dropped(Exception):
-    """The handler closed the connection on purpose."""
-
-
 # --- the server -------------------------------------------------------------------------------
 
 
-class BsreTestServer:
+class BsreTestServer(LocalJsonServer):
+    thread_name = "bsre-testserver"
+
     def __init__(
         self,
         *,
@@ -209,10 +206,9 @@ class BsreTestServer:
         timestamps: bool = True,
         key_size: int = 2048,
     ):
+        super().__init__(host=host, port=port)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.host = host
-        self.port = port
         self.timestamps = timestamps
         self._key_size = key_size
         self._pki: _TestPki | None = None
@@ -220,51 +216,17 @@ class BsreTestServer:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._signed = threading.Condition(self._lock)
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.signed_count = 0
         self.requests: Counter[str] = Counter()
         self.last_signature_properties: list | None = None  # of the last sign request (no NIK, no passphrase)
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def start(self) -> BsreTestServer:
-        if self._httpd is not None:
-            return self
+    def _before_start(self) -> None:
         if self._pki is None:
             self._pki = _TestPki(key_size=self._key_size)
             for user in self._users.values():
                 self._issue(user)
-        self._stopping.clear()
-        httpd = ThreadingHTTPServer((self.host, self.port), _Handler)
-        httpd.daemon_threads = True
-        httpd.app = self  # type: ignore[attr-defined]
-        self._httpd = httpd
-        self.port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name="bsre-testserver", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()  # wakes delayed answers
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> BsreTestServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     @property
     def ca_certificate(self) -> asn1_x509.Certificate:
@@ -542,44 +504,14 @@ def _error(http_status: int, name: str, message: str) -> tuple[int, dict]:
 # --- HTTP -------------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
     server_version = "BsreTestServer/1"
-
-    @property
-    def app(self) -> BsreTestServer:
-        return self.server.app  # type: ignore[attr-defined]
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
-        logger.debug("test server: " + format, *args)
-
-    def _send(self, status: int, payload: dict, *, headers: dict | None = None) -> None:
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except OSError:
-            pass  # the client has gone (it timed out)
-        self.close_connection = True
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-        raise _Dropped
 
     def do_GET(self) -> None:  # noqa: N802
         self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "Method not allowed"})
 
     def do_POST(self) -> None:  # noqa: N802
-        with contextlib.suppress(_Dropped):
+        with contextlib.suppress(Dropped):
             self._post()
 
     def _post(self) -> None:
@@ -628,11 +560,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, answer)
 
 
+BsreTestServer.handler_class = _Handler
+
+
 def main() -> None:  # pragma: no cover - a developer's tool
     import argparse
+    import os
 
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loket.settings")
     django.setup()
     parser = argparse.ArgumentParser(description="A BSrE-compatible signing server for local development.")
     parser.add_argument("--port", type=int, default=8765)

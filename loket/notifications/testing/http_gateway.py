@@ -40,15 +40,15 @@ import hmac
 import json
 import logging
 import re
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from loket.core.testserver import Dropped, JsonHandler, LocalJsonServer
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,9 @@ class _Fault:
     process: bool = True
 
 
-class _Dropped(Exception):
-    pass
+class GatewayServer(LocalJsonServer):
+    thread_name = "gateway-testserver"
 
-
-class GatewayServer:
     def __init__(
         self,
         *,
@@ -88,8 +86,7 @@ class GatewayServer:
         webhook_token: str = "hook-test-token",  # noqa: S107 - the test server\'s own credentials
         honour_idempotency: bool = True,
     ):
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.sms_token = sms_token
         self.api_key = api_key
         self.username = username
@@ -100,53 +97,13 @@ class GatewayServer:
         self.webhook_token = webhook_token
         self.honour_idempotency = honour_idempotency
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._faults: list[_Fault] = []
         self._answers: dict[tuple[str, str], tuple[int, dict]] = {}
         self._counter = 0
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.accepted: list[dict] = []
         self.requests: Counter[str] = Counter()
         self.replays = 0
         self.last_headers: dict[str, str] = {}
-
-    # -- life cycle ----------------------------------------------------------------------------
-
-    def start(self) -> GatewayServer:
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        httpd = ThreadingHTTPServer((self.host, self.port), _Handler)
-        httpd.daemon_threads = True
-        httpd.app = self  # type: ignore[attr-defined]
-        self._httpd = httpd
-        self.port = httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="gateway-testserver", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> GatewayServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     @property
     def sms_url(self) -> str:
@@ -335,41 +292,11 @@ def _post(url: str, body: bytes, headers: dict) -> int:
         return exc.code
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
     server_version = "LoketGatewayTest/1"
 
-    @property
-    def app(self) -> GatewayServer:
-        return self.server.app  # type: ignore[attr-defined]
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
-        logger.debug("gateway test server: " + format, *args)
-
-    def _send(self, status: int, payload: dict, *, headers: dict | None = None) -> None:
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-        except OSError:
-            pass  # the client gave up
-        self.close_connection = True
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-        raise _Dropped
-
     def do_GET(self) -> None:  # noqa: N802
-        with contextlib.suppress(_Dropped):
+        with contextlib.suppress(Dropped):
             self._handle(b"")
 
     def do_POST(self) -> None:  # noqa: N802
@@ -379,7 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(411, {"error": "Content-Length required"})
             return
         raw = self.rfile.read(min(max(length, 0), 1024 * 1024))
-        with contextlib.suppress(_Dropped):
+        with contextlib.suppress(Dropped):
             self._handle(raw)
 
     def _handle(self, raw: bytes) -> None:
@@ -442,3 +369,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return 400, _graph_error(100, "(#100) Invalid JSON")
             return app.handle_whatsapp(self.headers, body, key)
         return 404, {"error": "not found"}
+
+
+GatewayServer.handler_class = _Handler
