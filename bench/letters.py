@@ -128,34 +128,22 @@ def setup_database(engine: str, tmp: str) -> None:
     os.environ.pop("CI", None)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=int(os.environ.get("BENCH_LETTERS", "500")))
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    args = parser.parse_args()
-    load_before = os.getloadavg()[0]
-    tmp = tempfile.TemporaryDirectory(prefix="loket-bench-letters-")
-    setup_database(args.db, tmp.name)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+def demo_office(logo: bytes):
+    """On a freshly set-up scratch database: migrate, Kelurahan Gunung Pangilun with the demo
+    letterhead (and ``logo``) and its SKU template, as the demo has them. Returns (office, template).
+    Also used by bench/signing.py."""
     from django.core.management import call_command
-    from django.db import connection
 
     from loket.catalog.models import Service
     from loket.catalog.services import load_catalog
     from loket.demo import data as demo_data
-    from loket.letters import indonesian, rendering, services, templating
+    from loket.letters import services
     from loket.letters.demo import ensure_demo_letters
-    from loket.letters.models import Letter, OfficeLetterSettings
-    from loket.letters.selectors import letter_pdf, settings_for, template_for
+    from loket.letters.selectors import settings_for, template_for
     from loket.offices.models import Office
     from loket.regions.models import Region
     from loket.regions.services import import_regions
 
-    assert str(settings.STORAGES["private"]["OPTIONS"]["location"]).startswith(tmp.name)
     call_command("migrate", verbosity=0)
     import_regions(prefixes=("13.71",))
     place = demo_data.KELURAHAN_GUNUNG_PANGILUN
@@ -171,7 +159,6 @@ def main() -> int:
     load_catalog()
     ensure_demo_letters(actor=None)
     row = settings_for(office)
-    logo = neutral_logo()
     services.save_office_settings(
         actor=None,
         office=office,
@@ -185,6 +172,31 @@ def main() -> int:
         logo=logo,
     )
     template = template_for(office, Service.objects.get(code="KEL-SKU"))
+    return office, template
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=int(os.environ.get("BENCH_LETTERS", "500")))
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    tmp = tempfile.TemporaryDirectory(prefix="loket-bench-letters-")
+    setup_database(args.db, tmp.name)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from loket.letters import indonesian, rendering, services, templating
+    from loket.letters.models import Letter, OfficeLetterSettings
+    from loket.letters.selectors import letter_pdf, settings_for
+
+    assert str(settings.STORAGES["private"]["OPTIONS"]["location"]).startswith(tmp.name)
+    logo = neutral_logo()
+    office, template = demo_office(logo)
     signer = services.Signer(name="Yusrizal, S.H.", title="Lurah Gunung Pangilun", nip="197208151998031004")
     for i in range(5):  # warm the Typst compiler; previews take no number
         services.render_preview(template=template, office=office, values=values_for(-i - 1), signer=signer)

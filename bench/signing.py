@@ -65,7 +65,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.letters import neutral_logo, percentile, values_for  # noqa: E402 - after the path
+from bench.letters import demo_office, neutral_logo, percentile, values_for  # noqa: E402 - after the path
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "loket_bench_signing"
@@ -142,7 +142,6 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -151,18 +150,11 @@ def main() -> int:
 
     from loket.accounts.models import OfficerRole, Role, User, UserKind
     from loket.audit.models import AuditEntry
-    from loket.catalog.models import Service
-    from loket.catalog.services import load_catalog
     from loket.core import clock
-    from loket.demo import data as demo_data
     from loket.letters import rendering, templating
     from loket.letters import selectors as letter_selectors
     from loket.letters import services as letter_services
-    from loket.letters.demo import ensure_demo_letters
-    from loket.letters.selectors import settings_for, template_for
-    from loket.offices.models import Office
-    from loket.regions.models import Region
-    from loket.regions.services import import_regions
+    from loket.letters.selectors import settings_for
     from loket.signing import ca, keys, pades, sealing, selectors, services, verification
     from loket.signing.models import DocumentStatus, SignedDocument
     from loket.signing.signers import local
@@ -174,35 +166,8 @@ def main() -> int:
         return 1
 
     # --- the office, its letterhead and template, the CA, the lurah and their key -----------------
-    call_command("migrate", verbosity=0)
-    import_regions(prefixes=("13.71",))
-    place = demo_data.KELURAHAN_GUNUNG_PANGILUN
-    office = Office.objects.create(
-        slug=place.slug,
-        name=place.name,
-        kind=place.kind,
-        region=Region.objects.get(code=place.region),
-        address=place.address,
-        postal_code=place.postal_code,
-        timezone=place.timezone,
-    )
-    load_catalog()
-    ensure_demo_letters(actor=None)
-    row = settings_for(office)
     logo = neutral_logo()
-    letter_services.save_office_settings(
-        actor=None,
-        office=office,
-        unit_code=row.unit_code,
-        government_line=row.government_line,
-        unit_lines=row.unit_lines,
-        address_line=row.address_line,
-        contact_line=row.contact_line,
-        place_name=row.place_name,
-        number_format=row.number_format,
-        logo=logo,
-    )
-    template = template_for(office, Service.objects.get(code="KEL-SKU"))
+    office, template = demo_office(logo)
 
     t0 = time.perf_counter()
     authority, created = ca.init_authority(actor=None)
@@ -333,10 +298,10 @@ def main() -> int:
     current: list[int | None] = [None]  # the document being signed
     real_start, real_finish = services._start_attempt, services._finish
 
-    def start_attempt(document):
+    def start_attempt(document, **kw):
         current[0] = document.pk
         begun[document.pk] = time.perf_counter()
-        return real_start(document)
+        return real_start(document, **kw)
 
     def finish(document, *a, **kw):
         try:
@@ -352,8 +317,10 @@ def main() -> int:
             Timed(pades, "sign_pdf", lambda: current[0]) as pyhanko_calls,
             Timed(letter_selectors, "letter_pdf", lambda: current[0]) as read_calls,
         ):
-            # the inbox's own selection: everything waiting for the lurah
+            # the inbox's own selection: everything waiting for the lurah, in one call (the inbox
+            # page signs at most SIGNING_MAX_BATCH, 50, per request; the key is unsealed once per call)
             inbox = list(selectors.inbox_for(lurah))
+            settings.SIGNING_MAX_BATCH = max(len(inbox), 1)
             t0 = time.perf_counter()
             result = services.sign_documents(actor=lurah, documents=inbox, pin=PIN, base_url=BASE_URL)
             sign_wall = time.perf_counter() - t0
