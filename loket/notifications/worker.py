@@ -373,6 +373,9 @@ def scrub_expired() -> int:
 CODE_KEEP_DAYS = 2
 PURGE_CHUNK = 1000
 PURGE_EVERY_SECONDS = 3600.0
+# Scrubbing expired codes and retrying early receipts: often enough for a 5-minute code, and not on
+# every claim round (scrub_expired reads the outbox by expiry).
+HOUSEKEEPING_EVERY_SECONDS = 5.0
 
 
 def purge_old() -> tuple[int, int]:
@@ -421,7 +424,7 @@ def run_worker(
     stop_event = stop_event or threading.Event()
     registry = registry if registry is not None else build_registry()
     processed = 0
-    next_purge = 0.0  # at start, then hourly: the purge is not needed on every round
+    next_purge = next_housekeeping = 0.0  # both at start, then every so often (not every round)
     try:
         while not stop_event.is_set():
             _refresh_connection()
@@ -429,9 +432,11 @@ def run_worker(
                 if time.monotonic() >= next_purge:
                     purge_old()
                     next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-                scrub_expired()
-                retry_pending_receipts()
-                forget_old_receipts()
+                if time.monotonic() >= next_housekeeping:
+                    scrub_expired()
+                    retry_pending_receipts()
+                    forget_old_receipts()
+                    next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY_SECONDS
                 claimed = claim_batch(worker_id, batch)
             except Exception:
                 logger.exception("notifications worker %s: claiming failed", worker_id)
