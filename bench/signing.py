@@ -148,7 +148,8 @@ def main() -> int:
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    from loket.accounts.models import OfficerRole, Role, User, UserKind
+    from loket.accounts.models import OfficerRole, User, UserKind
+    from loket.core.policy import Role
     from loket.audit.models import AuditEntry
     from loket.core import clock
     from loket.letters import rendering, templating

@@ -23,7 +23,8 @@ import functools
 import factory
 from django.contrib.auth.hashers import make_password
 
-from loket.accounts.models import OfficerRole, Role, User, UserKind
+from loket.accounts.models import OfficerRole, User, UserKind
+from loket.core.policy import Role
 from loket.offices.factories import OfficeFactory, ensure_region
 
 DEFAULT_PASSWORD = "Rahasia-Loket-2026"  # noqa: S105 - test data only

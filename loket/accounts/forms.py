@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loket.accounts.models import Role
+from loket.core.policy import Role
 
 
 class LoginForm(forms.Form):

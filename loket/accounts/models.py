@@ -5,13 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket.core.policy import OFFICE_ROLES, Role
 from loket.offices.models import Office
 from loket.regions.models import Region
-
-
-def _region_covers(region_code: str, office_region_code: str) -> bool:
-    """``office_region_code`` is ``region_code`` or lies inside it (``32.75`` covers ``32.75.01``, not ``32.751``)."""
-    return office_region_code == region_code or office_region_code.startswith(region_code + ".")
 
 
 class UserKind(models.TextChoices):
@@ -80,8 +76,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_officer(self) -> bool:
         return self.kind == UserKind.OFFICER
 
-    # Authorisation. Lower apps (offices, catalog) call these methods on the actor they are
-    # given, so they need not import this app.
+    # The roles this officer holds now. What they allow is the access policy's to say
+    # (loket.core.policy), which asks this method, so that every app can ask the policy.
     def active_roles(self):
         if not self.is_authenticated or not self.is_active or self.kind != UserKind.OFFICER:
             return []
@@ -95,45 +91,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             self._active_roles_cache = cached
         return cached
 
-    def has_any_role(self, roles=None) -> bool:
-        """Holds one of ``roles`` (any role if None) at some office or scope."""
-        return any(roles is None or r.role in roles for r in self.active_roles())
-
-    def has_office_role(self, office, roles=None) -> bool:
-        """Holds one of ``roles`` (any role if None) for ``office``.
-
-        A city admin (for offices in their kabupaten/kota) and a system admin (everywhere) count
-        as the office's admin, but never as its petugas, verifier or signer.
-        """
-        admin_ok = roles is None or Role.OFFICE_ADMIN in roles
-        for r in self.active_roles():
-            if r.role == Role.SYSTEM_ADMIN and admin_ok:
-                return True
-            if r.role == Role.CITY_ADMIN and admin_ok and _region_covers(r.region_id, office.region_id):
-                return True
-            if r.office_id == office.pk and (roles is None or r.role in roles):
-                return True
-        return False
-
     @property
     def masked_nik(self) -> str:
         from loket.regions.nik import mask_nik
 
         return mask_nik(self.nik) if self.nik else ""
-
-
-class Role(models.TextChoices):
-    PETUGAS_LOKET = "petugas_loket", _("Counter officer (petugas loket)")
-    VERIFIKATOR = "verifikator", _("Verifier (verifikator)")
-    PENANDATANGAN = "penandatangan", _("Signer (penandatangan)")
-    # A device account: the touch-screen kiosk of an office that hands out walk-in tickets.
-    KIOSK = "kiosk", _("Queue kiosk (device)")
-    OFFICE_ADMIN = "office_admin", _("Office admin")
-    CITY_ADMIN = "city_admin", _("City admin")
-    SYSTEM_ADMIN = "system_admin", _("System admin")
-
-
-OFFICE_SCOPED_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN, Role.KIOSK, Role.OFFICE_ADMIN)
 
 
 class OfficerRole(models.Model):
@@ -167,9 +129,11 @@ class OfficerRole(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(role__in=[r.value for r in OFFICE_SCOPED_ROLES], office__isnull=False, region__isnull=True)
-                    | models.Q(role="city_admin", office__isnull=True, region__isnull=False)
-                    | models.Q(role="system_admin", office__isnull=True, region__isnull=True)
+                    models.Q(
+                        role__in=[r.value for r in Role if r in OFFICE_ROLES], office__isnull=False, region__isnull=True
+                    )
+                    | models.Q(role=Role.CITY_ADMIN, office__isnull=True, region__isnull=False)
+                    | models.Q(role=Role.SYSTEM_ADMIN, office__isnull=True, region__isnull=True)
                 ),
                 name="officer_role_scope_matches_role",
             ),

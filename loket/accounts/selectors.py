@@ -4,13 +4,9 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from loket.accounts.models import OfficerRole, Role, User, UserKind
+from loket.accounts.models import OfficerRole, User, UserKind
+from loket.core import policy
 from loket.offices.models import Office
-
-# Roles each administrator may hand out (at an office they administer).
-BASIC_ROLES = (Role.PETUGAS_LOKET, Role.VERIFIKATOR, Role.PENANDATANGAN, Role.KIOSK)
-CITY_GRANTABLE = (*BASIC_ROLES, Role.OFFICE_ADMIN)
-SYSTEM_GRANTABLE = tuple(Role)
 
 _NIK_SEPARATORS = re.compile(r"[\s.\-]")
 
@@ -23,11 +19,6 @@ def normalize_nik(raw: str) -> str:
 def looks_like_nik(raw: str) -> bool:
     digits = normalize_nik(raw)
     return len(digits) == 16 and digits.isdigit()
-
-
-def region_covers(region_code: str, office_region_code: str) -> bool:
-    """True when ``office_region_code`` is ``region_code`` itself or lies inside it."""
-    return office_region_code == region_code or office_region_code.startswith(region_code + ".")
 
 
 def roles_for(user) -> QuerySet[OfficerRole]:
@@ -43,20 +34,7 @@ def roles_for(user) -> QuerySet[OfficerRole]:
 
 def _manageable_office_filter(actor) -> Q | None:
     """A Q over Office for the offices ``actor`` administers; None for none at all."""
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active or actor.kind != UserKind.OFFICER:
-        return None
-    condition = None
-    for r in actor.active_roles():
-        if r.role == Role.SYSTEM_ADMIN:
-            return Q()
-        if r.role == Role.CITY_ADMIN:
-            part = Q(region_id=r.region_id) | Q(region__code__startswith=r.region_id + ".")
-        elif r.role == Role.OFFICE_ADMIN:
-            part = Q(pk=r.office_id)
-        else:
-            continue
-        condition = part if condition is None else condition | part
-    return condition
+    return policy.office_scope(actor, policy.MANAGE_OFFICE).office_q()
 
 
 def manageable_offices_for(actor) -> QuerySet[Office]:
@@ -91,29 +69,6 @@ def roles_at_offices_for(actor, office: Office | None = None) -> QuerySet[Office
         .select_related("user", "office")
         .order_by("office__name", "user__full_name", "role")
     )
-
-
-def grantable_roles(actor, *, office: Office | None = None, region=None) -> tuple[str, ...]:
-    """The roles ``actor`` may grant or revoke for ``office`` (or, for a city admin role, ``region``).
-
-    - a system admin: every role, anywhere;
-    - a city admin: petugas loket, verifikator, penandatangan and office admin at offices inside
-      their kabupaten/kota; never city or system admin;
-    - an office admin: petugas loket, verifikator and penandatangan at their own office only.
-    """
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active or actor.kind != UserKind.OFFICER:
-        return ()
-    allowed: set[str] = set()
-    for r in actor.active_roles():
-        if r.role == Role.SYSTEM_ADMIN:
-            return tuple(role.value for role in SYSTEM_GRANTABLE)
-        if office is None:
-            continue
-        if r.role == Role.CITY_ADMIN and region_covers(r.region_id, office.region_id):
-            allowed.update(CITY_GRANTABLE)
-        elif r.role == Role.OFFICE_ADMIN and r.office_id == office.pk:
-            allowed.update(BASIC_ROLES)
-    return tuple(role.value for role in Role if role in allowed)
 
 
 def user_by_login(login: str) -> User | None:

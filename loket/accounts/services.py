@@ -14,16 +14,16 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from loket.accounts.models import OFFICE_SCOPED_ROLES, OfficerRole, Role, User, UserKind
-from loket.accounts.selectors import grantable_roles, looks_like_nik, normalize_nik
+from loket.accounts.models import OfficerRole, User, UserKind
+from loket.accounts.selectors import looks_like_nik, normalize_nik
 from loket.audit.services import record
+from loket.core import policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.models import Office
 from loket.regions.models import Region, RegionLevel
 from loket.regions.validators import parse_nik
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,32}$")
-ADMIN_ROLES = (Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN)
 
 
 def _messages(error: ValidationError) -> str:
@@ -146,7 +146,7 @@ def create_officer(
     is decided by the roles an admin grants within their own scope.
     """
     _require_active_officer(actor)
-    if not actor.has_any_role(ADMIN_ROLES):
+    if not policy.allows_somewhere(actor, policy.MANAGE_OFFICE):
         raise NotAllowed(_("Only an office, city or system admin may create officer accounts."))
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -184,12 +184,13 @@ def create_officer(
 
 
 def _check_role_scope(role: str, office: Office | None, region: Region | None) -> None:
-    if role not in Role.values:
+    scope = policy.scope_of(role)
+    if not scope:
         raise DomainError(_("Choose one of the listed roles."), code="role")
-    if role in OFFICE_SCOPED_ROLES:
+    if scope == "office":
         if office is None or region is not None:
             raise DomainError(_("Choose the office where this role applies."), code="office")
-    elif role == Role.CITY_ADMIN:
+    elif scope == "city":
         if office is not None or region is None or region.level != RegionLevel.KABUPATEN_KOTA:
             raise DomainError(_("A city admin role needs a kabupaten/kota and no office."), code="region")
     elif office is not None or region is not None:
@@ -198,11 +199,11 @@ def _check_role_scope(role: str, office: Office | None, region: Region | None) -
 
 def _check_may_manage(actor, role: str, office: Office | None, region: Region | None) -> None:
     _require_active_officer(actor)
-    if role not in grantable_roles(actor, office=office, region=region):
+    if role not in policy.grantable_roles(actor, office=office):
         where = str(office or region or _("the whole system"))
         raise NotAllowed(
             _("You may not grant or revoke the role “%(role)s” at %(where)s.")
-            % {"role": Role(role).label, "where": where}
+            % {"role": policy.Role(role).label, "where": where}
         )
 
 
@@ -269,8 +270,8 @@ def revoke_role(*, actor, officer_role: OfficerRole, reason: str) -> OfficerRole
     if not officer_role.is_active:
         raise DomainError(_("This role has already been revoked."), code="role")
     if (
-        officer_role.role == Role.SYSTEM_ADMIN
-        and not OfficerRole.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True, user__is_active=True)
+        policy.scope_of(officer_role.role) == "system"
+        and not OfficerRole.objects.filter(role=officer_role.role, is_active=True, user__is_active=True)
         .exclude(pk=officer_role.pk)
         .exists()
     ):
@@ -298,7 +299,7 @@ def change_password(*, actor, user: User, new_password: str, old_password: str |
     if actor.pk == user.pk:
         if not old_password or not user.check_password(old_password):
             raise DomainError(_("Your current password is not correct."), code="old_password")
-    elif not actor.has_any_role([Role.SYSTEM_ADMIN]):
+    elif not policy.allows_somewhere(actor, policy.MANAGE_SYSTEM):
         raise NotAllowed(_("Only a system admin may set another person's password."))
     _check_password(new_password, user)
     user.set_password(new_password)

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from loket.accounts import selectors, services
 from loket.accounts.forms import CreateOfficerForm, GrantRoleForm, LoginForm, RegisterForm, RevokeRoleForm
-from loket.accounts.models import Role
-from loket.core.access import login_required, public, role_required
+from loket.core import policy
+from loket.core.access import login_required, permission_required, public
 from loket.core.errors import DomainError
 
 # DomainError codes that belong to a form field (the rest are shown above the form).
@@ -124,8 +124,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                 (office, _manage_hours_url(office), _manage_queue_url(office), _manage_letters_url(office))
                 for office in offices
             ],
-            may_manage_officers=user.has_any_role([Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
-            may_manage_holidays=user.has_any_role([Role.CITY_ADMIN, Role.SYSTEM_ADMIN]),
+            may_manage_officers=policy.allows_somewhere(user, policy.MANAGE_OFFICE),
+            may_manage_holidays=policy.allows_somewhere(user, policy.MANAGE_CITY),
         )
     return render(request, "accounts/dashboard.html", context)
 
@@ -137,14 +137,13 @@ def _selected_office(request: HttpRequest, offices):
     return None
 
 
-@role_required(Role.OFFICE_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN)
+@permission_required(policy.MANAGE_OFFICE)
 def officers_view(request: HttpRequest) -> HttpResponse:
     """Officers of the offices the actor administers, with forms to grant and revoke roles."""
     actor = request.user
     offices = selectors.manageable_offices_for(actor)
     office = _selected_office(request, offices)
-    grant_roles = [r for r in Role.values if r not in (Role.CITY_ADMIN, Role.SYSTEM_ADMIN)]
-    grant_roles = [r for r in grant_roles if any(r in selectors.grantable_roles(actor, office=o) for o in offices[:50])]
+    grant_roles = policy.office_roles_grantable_somewhere(actor, offices[:50])
     action = request.POST.get("action") if request.method == "POST" else None
     grant_form = GrantRoleForm(
         request.POST if action == "grant" else None,
@@ -171,7 +170,7 @@ def officers_view(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("%(name)s is now %(role)s at %(office)s.")
-                    % {"name": target.full_name, "role": Role(data["role"]).label, "office": data["office"]},
+                    % {"name": target.full_name, "role": policy.Role(data["role"]).label, "office": data["office"]},
                 )
                 return redirect(request.get_full_path())
     elif action == "revoke":
@@ -203,7 +202,7 @@ def officers_view(request: HttpRequest) -> HttpResponse:
             return redirect(request.get_full_path())
 
     roles = selectors.roles_at_offices_for(actor, office)
-    rows = [(role, role.role in selectors.grantable_roles(actor, office=role.office)) for role in roles[:500]]
+    rows = [(role, role.role in policy.grantable_roles(actor, office=role.office)) for role in roles[:500]]
     return render(
         request,
         "accounts/officers.html",

@@ -29,13 +29,12 @@ from loket.catalog.models import (
     ServiceField,
     SignerRole,
 )
+from loket.core import policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.models import Office, OfficeKind
 
 STANDARD_CATALOG = Path(__file__).resolve().parent / "data" / "standard_catalog.json"
 
-SYSTEM_ADMIN = "system_admin"
-OFFICE_ADMIN = "office_admin"
 
 # Fields of Service an admin may set through create_service / update_service.
 TEXT_FIELDS = (
@@ -88,9 +87,7 @@ class CatalogLoadResult:
 def _is_system_admin(actor) -> bool:
     if actor is None:
         return True  # the system itself (management command, migration of demo data)
-    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False):
-        return False
-    return bool(getattr(actor, "is_superuser", False)) or actor.has_any_role((SYSTEM_ADMIN,))
+    return policy.manages_system(actor)
 
 
 def _require_system_admin(actor) -> None:
@@ -461,7 +458,7 @@ def update_service(*, actor, service: Service, reason: str = "", **changes: Any)
 @transaction.atomic
 def set_office_service(*, actor, office: Office, service: Service, is_offered: bool, note: str = "") -> OfficeService:
     """An office admin switches a service of their office's kind off (or back on)."""
-    if actor is None or not actor.has_office_role(office, (OFFICE_ADMIN,)):
+    if actor is None or not policy.allows(actor, policy.MANAGE_OFFICE, office):
         raise NotAllowed(_("Only an admin of this office may change which services it offers."))
     if not service.is_provided_at(office.kind):
         raise DomainError(

@@ -3,8 +3,7 @@
 Each decorator records its rule on the view as ``loket_access`` so that the URL walk in
 ``tests/test_url_access.py`` can prove that no route is left open by accident.
 
-Role checks call methods on the user object (``has_any_role``), defined by the accounts
-app, so lower apps need not import it.
+Permission checks ask the access policy (``loket.core.policy``); none of these lists roles.
 """
 
 from collections.abc import Callable
@@ -12,6 +11,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+
+from loket.core import policy
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -56,13 +57,14 @@ def citizen_required(view: Callable) -> Callable:
 
 def officer_required(view: Callable) -> Callable:
     """A logged-in officer with at least one active role; the view scopes by office itself."""
-    return _require(lambda user: user.is_officer and user.has_any_role(), OFFICER)(view)
+    return _require(lambda user: user.is_officer and bool(user.active_roles()), OFFICER)(view)
 
 
-def role_required(*roles: str) -> Callable[[Callable], Callable]:
-    """A logged-in officer holding one of ``roles`` somewhere; the view still scopes to offices."""
+def permission_required(permission: policy.Permission) -> Callable[[Callable], Callable]:
+    """A logged-in officer who holds ``permission`` somewhere; the view still scopes to offices
+    (``loket.offices.access.office_for_request``)."""
 
     def check(user) -> bool:
-        return user.is_officer and user.has_any_role(roles)
+        return user.is_officer and policy.allows_somewhere(user, permission)
 
-    return _require(check, ("roles", tuple(roles)))
+    return _require(check, ("permission", permission))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
+from loket.core.policy import Role
+
 # Days as the offices app numbers them (loket.offices.models.Day).
 MON, TUE, WED, THU, FRI, SAT, SUN, HOLIDAY = range(8)
 WEEKDAYS = (MON, TUE, WED, THU, FRI)
@@ -255,7 +257,7 @@ QUEUES_BY_KIND = {
 class DemoAccount:
     username: str
     full_name: str
-    role: str  # a loket.accounts.models.Role value, or "citizen"
+    role: str  # a loket.core.policy.Role value, or "citizen"
     office: str = ""  # office slug for office-scoped roles
     region: str = ""  # kabupaten/kota code for city admins
     title: str = ""
@@ -266,27 +268,27 @@ class DemoAccount:
 DEMO_CITIZEN_NIK = "3674041708900001"
 
 ACCOUNTS = [
-    DemoAccount("admin", "Admin Sistem Loket", "system_admin"),
-    DemoAccount("admin.tangsel", "Admin Kota Tangerang Selatan", "city_admin", region="36.74"),
-    DemoAccount("admin.ciputat", "Admin Kecamatan Ciputat", "office_admin", office="kecamatan-ciputat"),
-    DemoAccount("petugas.ciputat", "Rina Marlina", "petugas_loket", office="kecamatan-ciputat"),
-    DemoAccount("verifikator.ciputat", "Agus Setiawan", "verifikator", office="kecamatan-ciputat"),
-    DemoAccount("lurah.sawah", "Hendra Gunawan", "penandatangan", office="kelurahan-sawah", title="Lurah Sawah"),
+    DemoAccount("admin", "Admin Sistem Loket", Role.SYSTEM_ADMIN),
+    DemoAccount("admin.tangsel", "Admin Kota Tangerang Selatan", Role.CITY_ADMIN, region="36.74"),
+    DemoAccount("admin.ciputat", "Admin Kecamatan Ciputat", Role.OFFICE_ADMIN, office="kecamatan-ciputat"),
+    DemoAccount("petugas.ciputat", "Rina Marlina", Role.PETUGAS_LOKET, office="kecamatan-ciputat"),
+    DemoAccount("verifikator.ciputat", "Agus Setiawan", Role.VERIFIKATOR, office="kecamatan-ciputat"),
+    DemoAccount("lurah.sawah", "Hendra Gunawan", Role.PENANDATANGAN, office="kelurahan-sawah", title="Lurah Sawah"),
     DemoAccount(
         "camat.ciputat",
         "Drs. Bambang Sutrisno",
-        "penandatangan",
+        Role.PENANDATANGAN,
         office="kecamatan-ciputat",
         title="Camat Ciputat",
     ),
-    DemoAccount("petugas.tegal", "Siti Nurhaliza", "petugas_loket", office="disdukcapil-kota-tegal"),
-    DemoAccount("verifikator.gunungpangilun", "Rahmi Yanti", "verifikator", office="kelurahan-gunung-pangilun"),
-    DemoAccount("verifikator.sawah", "Dewi Lestari", "verifikator", office="kelurahan-sawah"),
-    DemoAccount("kiosk.tegal", "Kiosk Antrean Disdukcapil Tegal", "kiosk", office="disdukcapil-kota-tegal"),
+    DemoAccount("petugas.tegal", "Siti Nurhaliza", Role.PETUGAS_LOKET, office="disdukcapil-kota-tegal"),
+    DemoAccount("verifikator.gunungpangilun", "Rahmi Yanti", Role.VERIFIKATOR, office="kelurahan-gunung-pangilun"),
+    DemoAccount("verifikator.sawah", "Dewi Lestari", Role.VERIFIKATOR, office="kelurahan-sawah"),
+    DemoAccount("kiosk.tegal", "Kiosk Antrean Disdukcapil Tegal", Role.KIOSK, office="disdukcapil-kota-tegal"),
     DemoAccount(
         "lurah.gunungpangilun",
         "Yusrizal",
-        "penandatangan",
+        Role.PENANDATANGAN,
         office="kelurahan-gunung-pangilun",
         title="Lurah Gunung Pangilun",
     ),

@@ -20,11 +20,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loket.accounts import services as accounts
-from loket.accounts.models import OfficerRole, Role, User, UserKind
+from loket.accounts.models import OfficerRole, User, UserKind
 from loket.audit.services import record
 from loket.catalog.models import Service
 from loket.catalog.services import load_catalog, read_catalog
-from loket.core import clock
+from loket.core import clock, policy
+from loket.core.policy import Role
 from loket.demo import data
 from loket.letters.demo import ensure_demo_letters
 from loket.offices import services as offices
@@ -204,7 +205,7 @@ def ensure_accounts(*, result: DemoResult) -> None:
                 nik=spec.username, full_name=spec.full_name, phone="081234567890", password=password
             )
         else:
-            if admin is None or not admin.has_any_role([Role.SYSTEM_ADMIN]):
+            if admin is None or not policy.holds(admin, Role.SYSTEM_ADMIN):
                 raise RuntimeError(f"the demo admin {admin_spec.username} is missing its system admin role")
             officer = accounts.create_officer(
                 actor=admin, username=spec.username, full_name=spec.full_name, nip=spec.nip, password=password
@@ -275,7 +276,7 @@ def ensure_signing(*, result: DemoResult) -> None:
     official (penandatangan) who has none, sealed with a random PIN shown once, like the passwords."""
     ca.init_authority(actor=None)
     for spec in data.ACCOUNTS:
-        if spec.role != Role.PENANDATANGAN:
+        if not policy.SIGN.granted_by(spec.role):
             continue
         user = User.objects.filter(username=spec.username).first()
         if user is None or signing_keys.active_key_for(user) is not None:

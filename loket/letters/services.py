@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 
 from loket.audit.services import record
 from loket.catalog.models import FieldKind, Service
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.letters import numbering, rendering, selectors, templating
 from loket.letters.indonesian import date_text, format_date
@@ -48,10 +48,6 @@ from loket.letters.models import (
 )
 from loket.offices.models import Office
 from loket.offices.selectors import local_today
-
-SYSTEM_ADMIN = "system_admin"
-OFFICE_ADMIN = "office_admin"
-ISSUER_ROLES = ("penandatangan", "verifikator", "petugas_loket", "office_admin")
 
 # The mark on every preview page (the letter's language is Indonesian whatever the UI language).
 PREVIEW_BANNER = "PRATINJAU — belum bernomor dan belum ditandatangani"
@@ -83,9 +79,7 @@ def _is_live(actor) -> bool:
 def _is_system_admin(actor) -> bool:
     if actor is None:
         return True  # the system itself (demo loader, management command)
-    if not _is_live(actor):
-        return False
-    return bool(getattr(actor, "is_superuser", False)) or actor.has_any_role((SYSTEM_ADMIN,))
+    return policy.manages_system(actor)
 
 
 def _require_manager(actor, office: Office | None) -> None:
@@ -94,7 +88,7 @@ def _require_manager(actor, office: Office | None) -> None:
         return
     if office is None:
         raise NotAllowed(_("Only a system admin may change the default letter templates."))
-    if not (_is_live(actor) and actor.has_office_role(office, {OFFICE_ADMIN})):
+    if not (_is_live(actor) and policy.allows(actor, policy.MANAGE_OFFICE, office)):
         raise NotAllowed(
             _("Only an admin of %(office)s may change its letter settings and templates.") % {"office": office.name}
         )
@@ -103,7 +97,9 @@ def _require_manager(actor, office: Office | None) -> None:
 def _require_issuer(actor, office: Office) -> None:
     if actor is None:
         return
-    if not (_is_live(actor) and getattr(actor, "is_officer", False) and actor.has_office_role(office, ISSUER_ROLES)):
+    if not (
+        _is_live(actor) and getattr(actor, "is_officer", False) and policy.allows(actor, policy.ISSUE_LETTERS, office)
+    ):
         raise NotAllowed(_("Only the officers of %(office)s may issue its letters.") % {"office": office.name})
 
 

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from loket.catalog.models import FieldKind, Service, ServiceField
 from loket.catalog.selectors import services_offered_at
-from loket.core.access import role_required
+from loket.core import policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.letters import numbering, selectors, services
 from loket.letters.forms import LetterTemplateForm, OfficeLetterSettingsForm
@@ -35,8 +36,6 @@ from loket.letters.templating import STANDARD_DATE_KEYS, STANDARD_PLACEHOLDERS
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Office, OfficeKind
-
-MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 
 # DomainError codes of the services that belong to a form field (the rest are shown above the form).
 SETTINGS_ERROR_FIELDS = {"unit_lines": "unit_lines", "unit_code": "unit_code", "logo": "logo"}
@@ -304,7 +303,7 @@ def _number_help(office: Office, number_format: str, unit_code: str, kode: str) 
 # --- pages ----------------------------------------------------------------------------------
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose letterheads and templates this officer manages; straight to it when there is one."""
@@ -314,11 +313,11 @@ def manage_index(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/manage_index.html", {"offices": offices})
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The office's letterhead and numbering form, and its services with the template each uses."""
-    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
+    office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     current = selectors.settings_for(office)
     if request.method == "POST":
         form = OfficeLetterSettingsForm(request.POST, request.FILES, current=current)
@@ -426,12 +425,12 @@ def _revert(request: HttpRequest, office: Office, service: Service, own, default
     return redirect(_manage_url(office, "templat"))
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_http_methods(["GET", "POST"])
 def template(request: HttpRequest, slug: str, service_slug: str) -> HttpResponse:
     """The office's own letter template for one service: edit, preview the typed text, save, or go
     back to the default template."""
-    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
+    office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     service = _service_of(office, service_slug)
     own = LetterTemplate.objects.filter(service=service, office=office).first()
     default = LetterTemplate.objects.filter(service=service, office__isnull=True).first()

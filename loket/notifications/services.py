@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.services import clean_phone
 from loket.audit.services import record
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.notifications import selectors, templating
 from loket.notifications.channels.base import Receipt
@@ -38,13 +38,9 @@ from loket.notifications.models import (
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_ADMIN = "system_admin"
-
 
 def _is_system_admin(actor) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    return bool(getattr(actor, "is_superuser", False)) or actor.has_any_role((SYSTEM_ADMIN,))
+    return policy.manages_system(actor)
 
 
 # --- the outbox -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from loket.core import clock
+from loket.core import clock, policy
 from loket.offices import calendar
 from loket.offices.models import Day, ExceptionSession, Office, OpeningRule, ScheduleException
 
@@ -282,17 +282,10 @@ def offices_for(actor) -> QuerySet[Office]:
     none = Office.objects.none()
     if actor is None or not getattr(actor, "is_authenticated", False):
         return none
-    roles = actor.active_roles() if hasattr(actor, "active_roles") else []
-    if any(r.role == "system_admin" for r in roles):
-        return Office.objects.select_related("region").all()
-    office_ids = [r.office_id for r in roles if r.role == "office_admin" and r.office_id]
-    city_codes = [r.region_id for r in roles if r.role == "city_admin" and r.region_id]
-    if not office_ids and not city_codes:
+    condition = policy.office_scope(actor, policy.MANAGE_OFFICE).office_q()
+    if condition is None:
         return none
-    q = Q(pk__in=office_ids)
-    for code in city_codes:
-        q |= _subtree_q(code)
-    return Office.objects.select_related("region").filter(q)
+    return Office.objects.select_related("region").filter(condition)
 
 
 def exceptions_from(office: Office, start: dt.date) -> QuerySet[ScheduleException]:

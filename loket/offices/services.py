@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from loket.audit.services import record
+from loket.core import policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.models import (
     Counter,
@@ -29,8 +30,6 @@ from loket.offices.models import (
     ScheduleException,
 )
 from loket.regions.models import Region
-
-ADMIN_ROLES = {"office_admin"}
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -59,28 +58,11 @@ class RuleSpec:
 # --- permission ---------------------------------------------------------------------------
 
 
-def _roles(actor) -> list:
-    return list(actor.active_roles()) if hasattr(actor, "active_roles") else []
-
-
 def _require_office_admin(actor, office: Office) -> None:
     if actor is None:
         return
-    if not (hasattr(actor, "has_office_role") and actor.has_office_role(office, ADMIN_ROLES)):
+    if not policy.allows(actor, policy.MANAGE_OFFICE, office):
         raise NotAllowed(_("You are not an admin of %(office)s, so you cannot change it.") % {"office": office.name})
-
-
-def _is_system_admin(actor) -> bool:
-    return any(r.role == "system_admin" for r in _roles(actor))
-
-
-def _is_city_admin_of(actor, region: Region) -> bool:
-    return any(
-        r.role == "city_admin"
-        and r.region_id
-        and (region.code == r.region_id or region.code.startswith(r.region_id + "."))
-        for r in _roles(actor)
-    )
 
 
 # --- validation helpers -------------------------------------------------------------------
@@ -461,11 +443,11 @@ def remove_schedule_exception(*, actor, exception: ScheduleException, reason: st
 def _require_holiday_admin(actor, region: Region | None) -> None:
     if actor is None:
         return
-    if _is_system_admin(actor):
+    if policy.office_scope(actor, policy.MANAGE_CITY).everywhere:
         return
     if region is None:
         raise NotAllowed(_("Only a system admin can add or change a holiday for the whole country."))
-    if not _is_city_admin_of(actor, region):
+    if not policy.allows_in_region(actor, policy.MANAGE_CITY, region.code):
         raise NotAllowed(
             _("Only a city admin of %(region)s (or a system admin) can add a closure there.") % {"region": region.name}
         )

@@ -19,15 +19,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from loket.core import clock
-from loket.core.access import role_required
+from loket.core import clock, policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import calendar, services
 from loket.offices.models import Holiday, HolidayKind
 from loket.offices.staff_forms import LocalClosureForm, NationalDayForm
 from loket.regions.models import Region, RegionLevel
 
-HOLIDAY_ROLES = ("city_admin", "system_admin")
 # The page's default year follows the calendar in Jakarta (WIB), where the SKB is issued.
 _JAKARTA = ZoneInfo("Asia/Jakarta")
 YEARS_BACK, YEARS_AHEAD = 5, 5
@@ -51,23 +50,17 @@ class HolidayLine:
 
 
 def _is_system_admin(user) -> bool:
-    return any(r.role == "system_admin" for r in user.active_roles())
+    return policy.office_scope(user, policy.MANAGE_CITY).everywhere
 
 
 def _city_regions(user) -> list[str]:
     """The region codes of the actor's city admin roles."""
-    return [r.region_id for r in user.active_roles() if r.role == "city_admin" and r.region_id]
-
-
-def _covers(code: str, region_id: str | None) -> bool:
-    return region_id is not None and (region_id == code or region_id.startswith(code + "."))
+    return list(policy.office_scope(user, policy.MANAGE_CITY).region_codes)
 
 
 def _may_manage(user, region_id: str | None) -> bool:
     """Mirrors the service's rule, only to decide which remove buttons to show."""
-    if _is_system_admin(user):
-        return True
-    return any(_covers(code, region_id) for code in _city_regions(user))
+    return policy.allows_in_region(user, policy.MANAGE_CITY, region_id)
 
 
 def _year(request: HttpRequest, this_year: int) -> int:
@@ -123,13 +116,7 @@ def _national_lines(user, year: int, rows: list[Holiday]) -> list[HolidayLine]:
 
 
 def _local_rows(user, rows: list[Holiday]) -> list[Holiday]:
-    system_admin = _is_system_admin(user)
-    return [
-        row
-        for row in rows
-        if row.kind == HolidayKind.LOCAL
-        and (system_admin or any(_covers(c, row.region_id) for c in _city_regions(user)))
-    ]
+    return [row for row in rows if row.kind == HolidayKind.LOCAL and _may_manage(user, row.region_id)]
 
 
 def _page_url(year: int) -> str:
@@ -174,7 +161,7 @@ def _add(request: HttpRequest, form, *, kind: str, region: Region | None, cancel
     return True
 
 
-@role_required(*HOLIDAY_ROLES)
+@permission_required(policy.MANAGE_CITY)
 @require_http_methods(["GET", "POST"])
 def manage_holidays(request: HttpRequest) -> HttpResponse:
     """The year's national holidays and cuti bersama, the local closures, and forms to change them."""

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.core.access import role_required
+from loket.core import policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
 from loket.offices.access import office_for_request
@@ -19,7 +20,6 @@ from loket.offices.models import Day, OpeningRule, ScheduleException
 from loket.offices.services import RuleSpec
 from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm, format_sessions
 
-MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 WEEK_DAYS = 7
 
 
@@ -33,22 +33,22 @@ def _week_start(request: HttpRequest, today: dt.date) -> dt.date:
     return min(max(start, today - dt.timedelta(days=366)), today + dt.timedelta(days=366 * 2))
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_GET
 def manage_hours_index(request: HttpRequest) -> HttpResponse:
     """The offices whose hours this officer manages."""
     offices = list(selectors.offices_for(request.user).order_by("region_id", "name"))
     if len(offices) == 1:
         return redirect("offices:manage_hours", slug=offices[0].slug)
-    can_manage_holidays = request.user.has_any_role(("city_admin", "system_admin"))
+    can_manage_holidays = policy.allows_somewhere(request.user, policy.MANAGE_CITY)
     return render(request, "offices/staff/index.html", {"offices": offices, "can_manage_holidays": can_manage_holidays})
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_http_methods(["GET", "POST"])
 def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
     """The week's schedule, the date exceptions, and a form to close or open a date differently."""
-    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
+    office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     today = selectors.local_today(office)
     form = ExceptionForm(initial={"date": today + dt.timedelta(days=1)})
 
@@ -133,14 +133,14 @@ def _as_spec(rule: OpeningRule) -> RuleSpec:
     )
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_http_methods(["GET", "POST"])
 def manage_weekly_hours(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit the office's regular weekly hours: one line of sessions per day, plus public holidays.
 
     Rules limited to a period (valid from/until) cannot be typed here; they are listed and kept.
     """
-    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
+    office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     rules = selectors.opening_rules(office)
     weekly = [r for r in rules if r.valid_from is None and r.valid_until is None]
     dated = [r for r in rules if not (r.valid_from is None and r.valid_until is None)]

@@ -9,13 +9,12 @@ from django.db.models import Q, QuerySet
 
 from loket.catalog.models import Service
 from loket.catalog.selectors import services_offered_at
-from loket.core import clock
+from loket.core import clock, policy
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
 from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status
 
 # Officers who work on requests at their office (the signer signs in issue 6's inbox).
-STAFF_ROLES = ("verifikator", "petugas_loket", "office_admin")
 CHUNK_DAYS = 31
 MAX_SEARCH_DAYS = 730
 
@@ -132,16 +131,12 @@ def prerequisites_of(service: Service) -> list:
 
 def _staff_office_ids(actor) -> list[int] | None:
     """Offices whose requests ``actor`` works on; None means every office (system admin)."""
-    roles = actor.active_roles() if hasattr(actor, "active_roles") else []
-    if any(r.role == "system_admin" for r in roles):
+    scope = policy.office_scope(actor, policy.SEE_REQUESTS)
+    if scope.everywhere:
         return None
-    ids = {r.office_id for r in roles if r.office_id and r.role in (*STAFF_ROLES, "penandatangan")}
-    city_codes = [r.region_id for r in roles if r.role == "city_admin" and r.region_id]
-    if city_codes:
-        q = Q()
-        for code in city_codes:
-            q |= Q(region_id=code) | Q(region__code__startswith=code + ".")
-        ids |= set(Office.objects.filter(q).values_list("pk", flat=True))
+    ids = set(scope.office_ids)
+    if scope.region_codes:
+        ids |= set(Office.objects.filter(scope.office_q()).values_list("pk", flat=True))
     return sorted(ids)
 
 
@@ -168,7 +163,7 @@ def may_see_documents(actor, permohonan: Permohonan) -> bool:
     chain = [permohonan, *permohonan.steps.all()]
     if permohonan.parent_id:
         chain.append(permohonan.parent)
-    return any(actor.has_office_role(p.office, (*STAFF_ROLES, "penandatangan")) for p in chain)
+    return any(policy.allows(actor, policy.SEE_REQUESTS, p.office) for p in chain)
 
 
 @dataclass(frozen=True)
@@ -233,12 +228,27 @@ def last_identity(citizen) -> dict:
     return dict(latest.identity) if latest else {}
 
 
+def staff_of(office: Office) -> list:
+    """The active officers who handle requests at ``office`` (to assign a request to one of them)."""
+    from loket.accounts.models import User
+
+    users = User.objects.filter(
+        roles__office=office,
+        roles__role__in=policy.HANDLE_REQUESTS.office_roles,
+        roles__is_active=True,
+        is_active=True,
+    )
+    return list(users.distinct().order_by("full_name"))
+
+
 def signers_for(office: Office) -> list:
     """The officials who sign the letters of ``office`` (penandatangan roles, with their titles)."""
     from loket.accounts.models import OfficerRole
 
     return list(
-        OfficerRole.objects.filter(office=office, role="penandatangan", is_active=True, user__is_active=True)
+        OfficerRole.objects.filter(
+            office=office, role__in=policy.SIGN.office_roles, is_active=True, user__is_active=True
+        )
         .select_related("user")
         .order_by("title", "user__full_name")
     )

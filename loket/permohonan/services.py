@@ -27,7 +27,7 @@ from loket.accounts.services import clean_phone
 from loket.audit.services import record
 from loket.catalog.models import FieldKind, Requirement, Service
 from loket.catalog.selectors import services_offered_at
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.letters import selectors as letter_selectors
 from loket.letters import services as letter_services
@@ -100,7 +100,7 @@ def _require_staff(actor, p: Permohonan) -> None:
     if (
         actor is None
         or not getattr(actor, "is_officer", False)
-        or not actor.has_office_role(p.office, selectors.STAFF_ROLES)
+        or not policy.allows(actor, policy.HANDLE_REQUESTS, p.office)
     ):
         raise NotAllowed(_("Only the staff of %(office)s can handle this request.") % {"office": p.office.name})
 
@@ -456,7 +456,7 @@ def assign(*, actor, permohonan: Permohonan, officer) -> Permohonan:
     p = _locked(permohonan)
     _require_staff(actor, p)
     if officer is not None and (
-        not getattr(officer, "is_officer", False) or not officer.has_office_role(p.office, selectors.STAFF_ROLES)
+        not getattr(officer, "is_officer", False) or not policy.allows(officer, policy.HANDLE_REQUESTS, p.office)
     ):
         raise DomainError(_("Choose an officer of this office."), code="bad_officer")
     before = p.assigned_to.username if p.assigned_to else ""
@@ -591,7 +591,7 @@ def hand_over(*, actor, office: Office, token: str) -> Permohonan:
     if (
         actor is None
         or not getattr(actor, "is_officer", False)
-        or not actor.has_office_role(office, selectors.STAFF_ROLES)
+        or not policy.allows(actor, policy.HANDLE_REQUESTS, office)
     ):
         raise NotAllowed(_("Only the staff of this office can hand documents over."))
     text = (token or "").strip()
@@ -651,7 +651,7 @@ def _letter_parts(p: Permohonan, signer_role):
             % {"service": p.service.name},
             code="no_template",
         )
-    if signer_role is None or signer_role.role != "penandatangan" or signer_role.office_id != p.office_id:
+    if signer_role is None or not policy.SIGN.granted_by(signer_role.role) or signer_role.office_id != p.office_id:
         raise DomainError(_("Choose who signs the letter."), code="no_signer")
     user = signer_role.user
     signer = letter_services.Signer(name=user.full_name, title=signer_role.title or _("Signer"), nip=user.nip)
@@ -700,19 +700,16 @@ def send_for_signature(*, actor, permohonan: Permohonan, signer_role) -> Permoho
 def set_city_policy(*, actor, region, any_kecamatan: bool) -> None:
     """Whether citizens of the kabupaten/kota ``region`` may take a kecamatan service to any of its
     kecamatan (Kota Bekasi). A system admin or the city's own admin (None: the system, for the demo)."""
-    if actor is not None and not (
-        actor.has_any_role(("system_admin",))
-        or any(r.role == "city_admin" and r.region_id == region.code for r in actor.active_roles())
-    ):
+    if actor is not None and not policy.allows_in_region(actor, policy.MANAGE_CITY, region.code):
         raise NotAllowed(_("Only the admin of %(city)s can change its rules.") % {"city": region.name})
-    policy, _created = CityPolicy.objects.select_for_update().get_or_create(region=region)
-    before = policy.any_kecamatan
-    policy.any_kecamatan = any_kecamatan
-    policy.save(update_fields=["any_kecamatan"])
+    city_policy, _created = CityPolicy.objects.select_for_update().get_or_create(region=region)
+    before = city_policy.any_kecamatan
+    city_policy.any_kecamatan = any_kecamatan
+    city_policy.save(update_fields=["any_kecamatan"])
     record(
         actor=actor,
         action="permohonan.city_policy",
-        obj=policy,
+        obj=city_policy,
         from_state=str(before),
         to_state=str(any_kecamatan),
     )

@@ -16,19 +16,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.accounts.models import User
 from loket.audit.selectors import audit_trail_for_object
-from loket.core import clock
-from loket.core.access import login_required, role_required
+from loket.core import clock, policy
+from loket.core.access import login_required, permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
-from loket.offices.models import Office
 from loket.permohonan import selectors, services
 from loket.permohonan.models import Permohonan, Status
 from loket.permohonan.workflow import can_move
 
-STAFF = selectors.STAFF_ROLES
+STAFF = policy.HANDLE_REQUESTS
 
 
 def _staff_request(request: HttpRequest, code: str) -> Permohonan:
@@ -38,7 +36,7 @@ def _staff_request(request: HttpRequest, code: str) -> Permohonan:
     return p
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_GET
 def worklist_index(request: HttpRequest) -> HttpResponse:
     offices = selectors.staff_offices_for(request.user)
@@ -62,7 +60,7 @@ def _filters(request: HttpRequest) -> selectors.WorklistFilter:
     )
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_GET
 def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     office = office_for_request(request, slug, STAFF)
@@ -82,11 +80,6 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "permohonan/staff/worklist.html", context)
 
 
-def _colleagues(office: Office) -> list[User]:
-    users = User.objects.filter(roles__office=office, roles__role__in=STAFF, roles__is_active=True, is_active=True)
-    return list(users.distinct().order_by("full_name"))
-
-
 def _timeline(p: Permohonan) -> list:
     return [e for e in audit_trail_for_object(p).order_by("at", "id") if e.action.startswith("permohonan.")]
 
@@ -102,7 +95,7 @@ def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
         "parent_uploads": list(p.parent.uploads.select_related("requirement")) if p.parent_id else [],
         "steps": list(p.steps.select_related("office", "service")),
         "timeline": _timeline(p),
-        "colleagues": _colleagues(p.office),
+        "colleagues": selectors.staff_of(p.office),
         "pickup_offices": selectors.pickup_offices(p),
         "signers": selectors.signers_for(p.office),
         "can": {target: can_move(p.status, target) for target in Status.values},
@@ -123,7 +116,7 @@ def _act(request: HttpRequest, p: Permohonan) -> str:
         services.assign(actor=actor, permohonan=p, officer=actor)
         return _("The request is now yours.")
     if action == "assign":
-        officer = next((u for u in _colleagues(p.office) if str(u.pk) == request.POST.get("officer")), None)
+        officer = next((u for u in selectors.staff_of(p.office) if str(u.pk) == request.POST.get("officer")), None)
         services.assign(actor=actor, permohonan=p, officer=officer)
         return _("Assigned.")
     if action == "verify":
@@ -154,12 +147,12 @@ def _act(request: HttpRequest, p: Permohonan) -> str:
     raise DomainError(_("Unknown action."))
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
     p = _staff_request(request, code)
     if request.method == "POST":
-        if not request.user.has_office_role(p.office, STAFF):
+        if not policy.allows(request.user, STAFF, p.office):
             raise PermissionDenied
         try:
             messages.success(request, _act(request, p))
@@ -173,7 +166,7 @@ def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "permohonan/staff/detail.html", _detail_context(request, p))
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_http_methods(["GET", "POST"])
 def handover(request: HttpRequest, slug: str) -> HttpResponse:
     """The handover desk: scan (or paste) the citizen's pickup QR code to hand the document over."""
@@ -214,7 +207,7 @@ def pickup(request: HttpRequest, token: str) -> HttpResponse:
     if getattr(request.user, "is_citizen", False) and p.citizen_id == request.user.pk:
         return redirect("permohonan:detail", code=p.code)
     where = p.pickup_office or p.office
-    if not request.user.has_office_role(where, STAFF):
+    if not policy.allows(request.user, STAFF, where):
         raise Http404("unknown pickup code")
     if request.method == "POST":
         try:
@@ -227,7 +220,7 @@ def pickup(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "permohonan/staff/pickup.html", {"p": p, "where": where})
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_GET
 def letter_preview(request: HttpRequest, code: str) -> HttpResponse:
     """The letter as it will look (PRATINJAU, unnumbered), for the staff before sending it."""
@@ -245,7 +238,7 @@ def letter_preview(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-@role_required(*STAFF)
+@permission_required(STAFF)
 @require_GET
 def letter_file(request: HttpRequest, code: str) -> HttpResponse:
     """The issued letter (staff): the PDF as stored, before or after signing."""

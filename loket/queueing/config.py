@@ -3,7 +3,7 @@
 This is the only code that writes ``ServiceGroup``, ``Quota`` and ``QueueSettings`` rows (the
 booking services only read them). Every verb takes keyword-only arguments including ``actor``
 (``None`` means the system itself, e.g. a management command), runs in one transaction, requires
-an admin of the office (``actor.has_office_role(office, {"office_admin"})``, which also admits a
+an admin of the office (``policy.allows(actor, policy.MANAGE_OFFICE, office)``, which also admits a
 city admin of the office's kabupaten/kota and a system admin), validates with a message that
 says what to fix, and writes an audit row ``queueing.config.<verb>``.
 
@@ -28,13 +28,13 @@ from django.utils.translation import ngettext
 
 from loket.audit.services import record
 from loket.catalog.models import Service
+from loket.core import policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Day, Office
 from loket.queueing.models import QueueSettings, Quota, ServiceGroup, Ticket
 from loket.queueing.selectors import is_offered
 
-ADMIN_ROLES = {"office_admin"}
 LETTER_RE = re.compile(r"^[A-Z]{1,3}$")
 MAX_NAME = 100
 MIN_MINUTES, MAX_MINUTES = 1, 240
@@ -146,7 +146,7 @@ def _settings_state(rules: QueueSettings) -> str:
 def _require_admin(actor, office: Office) -> None:
     if actor is None:
         return
-    if not (hasattr(actor, "has_office_role") and actor.has_office_role(office, ADMIN_ROLES)):
+    if not policy.allows(actor, policy.MANAGE_OFFICE, office):
         raise NotAllowed(_("Only an admin of %(office)s can change its queue settings.") % {"office": office.name})
 
 

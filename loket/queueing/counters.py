@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from loket.audit.services import record
 from loket.catalog.models import Service
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
@@ -61,12 +61,15 @@ from loket.queueing.selectors import (
     waiting_line,
 )
 
-COUNTER_ROLES = ("petugas_loket", "office_admin")
 PRIORITY_STREAK = 2
 
 
 def _require_officer(actor, office) -> None:
-    if actor is None or not getattr(actor, "is_officer", False) or not actor.has_office_role(office, COUNTER_ROLES):
+    if (
+        actor is None
+        or not getattr(actor, "is_officer", False)
+        or not policy.allows(actor, policy.CALL_TICKETS, office)
+    ):
         raise NotAllowed(_("Only a counter officer of this office can operate its counters."))
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from loket.catalog.models import Service
 from loket.catalog.selectors import is_service_offered_at, services_offered_at
-from loket.core import clock
+from loket.core import clock, policy
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.offices.selectors import Session
@@ -210,6 +210,14 @@ def alternatives(office: Office, service: Service, local_date: dt.date) -> list[
     return found
 
 
+def offices_for(actor, permission) -> list[Office]:
+    """The active offices where ``actor`` holds ``permission`` (e.g. the desks they may work), by name."""
+    condition = policy.office_scope(actor, permission).office_q()
+    if condition is None:
+        return []
+    return list(Office.objects.filter(condition, is_active=True).select_related("region").order_by("name"))
+
+
 def tickets_for(actor) -> QuerySet[Ticket]:
     """Tickets ``actor`` may see: a citizen their own; an officer those of offices where they hold a
     role (every office for a system admin); nobody else any."""
@@ -218,11 +226,10 @@ def tickets_for(actor) -> QuerySet[Ticket]:
         return base.none()
     if getattr(actor, "is_citizen", False):
         return base.filter(citizen=actor).order_by("-local_date", "-session_start", "-number")
-    roles = actor.active_roles() if hasattr(actor, "active_roles") else []
-    if any(r.role == "system_admin" for r in roles):
-        return base.order_by("-local_date", "group", "number")
-    office_ids = [r.office_id for r in roles if r.office_id]
-    return base.filter(office_id__in=office_ids).order_by("-local_date", "group", "number")
+    condition = policy.office_scope(actor, policy.SEE_TICKETS).office_q(prefix="office__")
+    if condition is None:
+        return base.none()
+    return base.filter(condition).order_by("-local_date", "group", "number")
 
 
 # --- Counters (see loket/queueing/counters.py for the calling order) ---

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from loket.audit.services import record
 from loket.catalog.models import Service
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
@@ -56,7 +56,6 @@ from loket.queueing.selectors import (
 )
 
 # The kiosk (a device account) issues walk-in tickets and checks bookings in by their QR code.
-WALKIN_ROLES = ("petugas_loket", "office_admin", "kiosk")
 ONE_BOOKING_CONSTRAINT = "queue_one_active_booking_per_citizen_service_day"
 
 
@@ -389,7 +388,11 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
 
     Walk-ins fill their own cap per session; past it the refusal names the next date with online room.
     """
-    if actor is None or not getattr(actor, "is_officer", False) or not actor.has_office_role(office, WALKIN_ROLES):
+    if (
+        actor is None
+        or not getattr(actor, "is_officer", False)
+        or not policy.allows(actor, policy.HAND_OUT_TICKETS, office)
+    ):
         raise NotAllowed(_("Only a counter officer of this office can issue walk-in tickets."))
     if not is_offered(office, service):
         raise DomainError(
@@ -494,7 +497,11 @@ def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool
     Allowed on the ticket's local date until its session ends (petugas loket, office admin or the
     kiosk). Its place in the line follows the office's late rule (``_ready_time``).
     """
-    if actor is None or not getattr(actor, "is_officer", False) or not actor.has_office_role(office, WALKIN_ROLES):
+    if (
+        actor is None
+        or not getattr(actor, "is_officer", False)
+        or not policy.allows(actor, policy.HAND_OUT_TICKETS, office)
+    ):
         raise NotAllowed(_("Only a counter officer of this office can check tickets in."))
     now = clock.now()
     today = office_selectors.local_today(office, now)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from loket.catalog.models import Service
-from loket.core import clock
-from loket.core.access import role_required
+from loket.core import clock, policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
@@ -23,17 +23,14 @@ from loket.offices.models import Counter, Office
 from loket.queueing import counters, selectors, services
 from loket.queueing.models import ServiceGroup, Ticket
 
-DESK_ROLES = ("petugas_loket", "office_admin")
+DESK = policy.CALL_TICKETS
 
 
-@role_required(*DESK_ROLES)
+@permission_required(DESK)
 @require_GET
 def desk_index(request: HttpRequest) -> HttpResponse:
     """The offices where this officer works a desk; straight to it when there is one."""
-    offices = [
-        r.office for r in request.user.active_roles() if r.office_id and r.role in DESK_ROLES and r.office.is_active
-    ]
-    offices = sorted({o.pk: o for o in offices}.values(), key=lambda o: o.name)
+    offices = list(selectors.offices_for(request.user, DESK))
     if len(offices) == 1:
         return redirect("queueing:desk", slug=offices[0].slug)
     return render(request, "queueing/desk_index.html", {"offices": offices})
@@ -44,10 +41,10 @@ def _flash_ticket(request: HttpRequest, ticket: Ticket, text: str) -> None:
     request.session["queue_last_ticket"] = ticket.token
 
 
-@role_required(*DESK_ROLES)
+@permission_required(DESK)
 @require_http_methods(["GET", "POST"])
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
-    office = office_for_request(request, slug, DESK_ROLES)
+    office = office_for_request(request, slug, DESK)
     if request.method == "POST":
         action = request.POST.get("action")
         priority = request.POST.get("priority") == "1"
@@ -140,10 +137,10 @@ def _counter_action(request: HttpRequest, office: Office, counter: Counter) -> N
         raise DomainError(_("Unknown action."), code="bad_action")
 
 
-@role_required(*DESK_ROLES)
+@permission_required(DESK)
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    office = office_for_request(request, slug, DESK_ROLES)
+    office = office_for_request(request, slug, DESK)
     desk_counter = _counter(office, number)
     if request.method == "POST":
         try:

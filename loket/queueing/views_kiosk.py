@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from loket.core import clock
-from loket.core.access import role_required
+from loket.core import clock, policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices.access import office_for_request
 from loket.offices.models import Office
@@ -32,7 +32,7 @@ from loket.queueing.errors import NoPlaceLeft
 from loket.queueing.escpos import COLUMNS
 from loket.queueing.models import Ticket
 
-KIOSK_ROLES = ("kiosk", "petugas_loket", "office_admin")
+KIOSK = policy.HAND_OUT_TICKETS
 PRINTERS = ("browser", "escpos")
 RETURN_AFTER_SECONDS = 15
 SERIAL_BAUD_RATE = 9600  # what most 58/80 mm USB-serial printers expect; USB CDC printers ignore it
@@ -77,10 +77,10 @@ def _refusal(exc: DomainError, title: str) -> dict:
     }
 
 
-@role_required(*KIOSK_ROLES)
+@permission_required(KIOSK)
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
-    office = office_for_request(request, slug, KIOSK_ROLES)
+    office = office_for_request(request, slug, KIOSK)
     width, printer = _kiosk_settings(request)
     home = reverse("queueing:kiosk", args=[office.slug])
     context = {

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from loket.catalog.models import Service
 from loket.catalog.selectors import services_offered_at
-from loket.core.access import role_required
+from loket.core import policy
+from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
@@ -30,8 +31,6 @@ from loket.offices.models import Office
 from loket.queueing import config, selectors
 from loket.queueing.forms import QueueSettingsForm, QuotaForm, ServiceGroupForm
 from loket.queueing.models import Quota, ServiceGroup
-
-MANAGER_ROLES = ("office_admin", "city_admin", "system_admin")
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,7 @@ HANDLERS: dict[str, Handler] = {
 # --- pages --------------------------------------------------------------------------------
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose queue this officer configures; straight to it when there is one."""
@@ -210,11 +209,11 @@ def manage_index(request: HttpRequest) -> HttpResponse:
     return render(request, "queueing/manage_index.html", {"offices": offices})
 
 
-@role_required(*MANAGER_ROLES)
+@permission_required(policy.MANAGE_OFFICE)
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The office's service groups with their quota rows, and the forms that change them."""
-    office = office_for_request(request, slug, {"office_admin"}, include_inactive=True)
+    office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     offered = sorted(services_offered_at(office), key=lambda s: s.name)
     groups = ServiceGroup.objects.filter(office=office).order_by("letter")
     edit_group = _office_row(groups, request.GET.get("kelompok"))

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from loket.core import clock
-from loket.core.access import role_required
+from loket.core import clock, policy
+from loket.core.access import permission_required
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Office
@@ -19,11 +19,11 @@ from loket.queueing import selectors
 from loket.queueing.escpos import COLUMNS, render_ticket_escpos
 from loket.queueing.models import Ticket
 
-PRINT_ROLES = ("petugas_loket", "office_admin", "kiosk")
+PRINT = policy.HAND_OUT_TICKETS
 
 
 def _ticket(request: HttpRequest, slug: str, token: str) -> tuple[Office, Ticket]:
-    office = office_for_request(request, slug, PRINT_ROLES)
+    office = office_for_request(request, slug, PRINT)
     ticket = Ticket.objects.select_related("office", "service").filter(office=office, token=token).first()
     if ticket is None:
         raise Http404("ticket not found")
@@ -46,7 +46,7 @@ def status_url(request: HttpRequest, ticket: Ticket) -> str:
     return request.build_absolute_uri(reverse("queueing:ticket_status", args=[ticket.token]))
 
 
-@role_required(*PRINT_ROLES)
+@permission_required(PRINT)
 @require_GET
 def ticket_print(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     office, ticket = _ticket(request, slug, token)
@@ -62,7 +62,7 @@ def ticket_print(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "queueing/ticket_print.html", context)
 
 
-@role_required(*PRINT_ROLES)
+@permission_required(PRINT)
 @require_GET
 def ticket_escpos(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     office, ticket = _ticket(request, slug, token)

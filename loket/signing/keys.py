@@ -28,9 +28,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from loket.accounts.models import OfficerRole, Role
+from loket.accounts.models import OfficerRole
 from loket.audit.services import record
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.signing import ca, sealing
 from loket.signing.models import SignerKey, SignerKind
@@ -39,7 +39,6 @@ from loket.signing.signers.base import WrongPin
 MIN_PIN_LENGTH = 8
 MAX_PIN_LENGTH = 128
 MAX_PKCS12_BYTES = 256 * 1024
-SYSTEM_ADMIN = "system_admin"
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -69,9 +68,7 @@ def check_pin(pin: str) -> str:
 def _is_system_admin(actor) -> bool:
     if actor is None:
         return True  # the system: a management command run on the server
-    if not (getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)):
-        return False
-    return bool(getattr(actor, "is_superuser", False)) or actor.has_any_role((SYSTEM_ADMIN,))
+    return policy.manages_system(actor)
 
 
 def _require_system_admin(actor) -> None:
@@ -89,7 +86,7 @@ def _require_owner_or_system(actor, signer_key: SignerKey) -> None:
 def signer_title(user) -> str:
     """The position a user signs as: the title of their active penandatangan role, if any."""
     role = (
-        OfficerRole.objects.filter(user=user, role=Role.PENANDATANGAN, is_active=True)
+        OfficerRole.objects.filter(user=user, role__in=policy.SIGN.office_roles, is_active=True)
         .exclude(title="")
         .order_by("id")
         .first()

@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from loket.audit.services import record
-from loket.core import clock
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.letters import selectors as letter_selectors
 from loket.letters.models import Letter
@@ -48,7 +48,6 @@ from loket.signing.signers.base import (
     WrongPin,
 )
 
-ISSUER_ROLES = ("verifikator", "petugas_loket", "office_admin")
 UNKNOWN = "unknown"
 RUNNING = "running"
 
@@ -60,11 +59,11 @@ RUNNING = "running"
 def request_signature(*, actor, letter: Letter, signer) -> SignedDocument:
     """Put ``letter`` (issued, numbered) before ``signer``, who must hold the signer role
     (penandatangan) at the letter's office."""
-    if actor is not None and not actor.has_office_role(letter.office, ISSUER_ROLES):
+    if actor is not None and not policy.allows(actor, policy.HANDLE_REQUESTS, letter.office):
         raise NotAllowed(
             _("Only the staff of %(office)s can send its letters for signature.") % {"office": letter.office}
         )
-    if signer is None or not signer.has_office_role(letter.office, ("penandatangan",)):
+    if signer is None or not policy.allows(signer, policy.SIGN, letter.office):
         raise DomainError(_("The chosen official does not sign letters of this office."), code="not_a_signer")
     if SignedDocument.objects.filter(letter=letter).exists():
         raise DomainError(_("This letter is already before a signer."), code="already_requested")
@@ -234,7 +233,7 @@ def clear_unknown_attempt(*, actor, document: SignedDocument, reason: str) -> Si
     """After checking (e.g. at the remote signer's portal) that an attempt with a lost answer did
     not produce a signature, an admin of the office allows signing again."""
     row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
-    if not actor.has_office_role(row.letter.office, ("office_admin",)):
+    if not policy.allows(actor, policy.MANAGE_OFFICE, row.letter.office):
         raise NotAllowed(_("Only an admin of the issuing office can do this."))
     stale = row.attempt == RUNNING and row.attempt_started_at and row.attempt_started_at < clock.now() - stale_after()
     if row.attempt != UNKNOWN and not stale:
@@ -250,7 +249,7 @@ def revoke_document(*, actor, document: SignedDocument, reason: str) -> SignedDo
     """Revoke a signed document: the signer or an admin of the issuing office, with a reason."""
     row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
     office = row.letter.office
-    if actor is None or not (row.signer_id == actor.pk or actor.has_office_role(office, ("office_admin",))):
+    if actor is None or not (row.signer_id == actor.pk or policy.allows(actor, policy.MANAGE_OFFICE, office)):
         raise NotAllowed(_("Only the signer or an admin of %(office)s can revoke this document.") % {"office": office})
     if row.status != DocumentStatus.SIGNED:
         raise DomainError(_("Only a signed document can be revoked."), code="not_signed")

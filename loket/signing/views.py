@@ -14,16 +14,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.core.access import public, role_required
+from loket.core import policy
+from loket.core.access import permission_required, public
 from loket.core.errors import DomainError
 from loket.letters.selectors import letter_pdf
 from loket.signing import keys, selectors, services
 from loket.signing.models import DocumentStatus, SignedDocument
 from loket.signing.verification import Outcome, analyse_pdf
 
-SIGNER = "penandatangan"
 # Who may open a document of an office besides its signer: the office's staff and admin.
-OFFICE_ROLES = ("penandatangan", "verifikator", "petugas_loket", "office_admin")
 
 
 def base_url(request: HttpRequest) -> str:
@@ -35,12 +34,14 @@ def _document(request: HttpRequest, pk: int) -> SignedDocument:
     document = SignedDocument.objects.select_related("letter", "letter__office").filter(pk=pk).first()
     if document is None:
         raise Http404("document not found")
-    if document.signer_id != request.user.pk and not request.user.has_office_role(document.letter.office, OFFICE_ROLES):
+    if document.signer_id != request.user.pk and not policy.allows(
+        request.user, policy.ISSUE_LETTERS, document.letter.office
+    ):
         raise Http404("document not found")
     return document
 
 
-@role_required(SIGNER)
+@permission_required(policy.SIGN)
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """Documents waiting for my signature; sign the ticked ones with one PIN."""
@@ -88,7 +89,7 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = True) -> HttpRes
     return response
 
 
-@role_required(*OFFICE_ROLES)
+@permission_required(policy.ISSUE_LETTERS)
 @require_GET
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The document as it is: the issued letter before signing, the signed PDF after."""
@@ -98,12 +99,12 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(letter_pdf(document.letter), f"{document.letter.number.replace('/', '-')}-belum-ttd.pdf")
 
 
-@role_required(*OFFICE_ROLES)
+@permission_required(policy.ISSUE_LETTERS)
 @require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
-    if document.signer_id != request.user.pk and not request.user.has_office_role(
-        document.letter.office, ("office_admin",)
+    if document.signer_id != request.user.pk and not policy.allows(
+        request.user, policy.MANAGE_OFFICE, document.letter.office
     ):
         raise PermissionDenied
     error = None
@@ -152,7 +153,7 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "signing/verify_result.html", context)
 
 
-@role_required(SIGNER)
+@permission_required(policy.SIGN)
 @require_http_methods(["GET", "POST"])
 def change_pin(request: HttpRequest) -> HttpResponse:
     """The official changes their signing PIN (the key is re-sealed under the new one)."""

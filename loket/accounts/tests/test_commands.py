@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from loket.accounts.models import Role, User
+from loket.accounts.models import User
 from loket.audit.models import AuditEntry
+from loket.core.policy import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
 from loket.accounts.factories import CitizenFactory, OfficerFactory, OfficerRoleFactory
-from loket.accounts.models import Role
+from loket.core.policy import Role
 from loket.offices.factories import OfficeFactory, ensure_region
 from loket.regions.validators import parse_nik
 

@@ -2,7 +2,7 @@ import pytest
 
 from loket.accounts import selectors
 from loket.accounts.factories import CitizenFactory, OfficerFactory, OfficerRoleFactory
-from loket.accounts.models import Role
+from loket.core.policy import Role
 from loket.offices.factories import OfficeFactory, ensure_region
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ import segno
 from django import template
 from django.utils.safestring import mark_safe
 
+from loket.core import policy
 from loket.offices.selectors import office_zone
 
 register = template.Library()
@@ -33,4 +34,4 @@ def qr_svg(data: str, scale: int = 5) -> str:
 @register.filter
 def works_a_desk(user) -> bool:
     """The user is a petugas loket or office admin somewhere (the header links to the queue desk)."""
-    return bool(getattr(user, "is_officer", False) and user.has_any_role(("petugas_loket", "office_admin")))
+    return bool(getattr(user, "is_officer", False) and policy.allows_somewhere(user, policy.CALL_TICKETS))

@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from loket.accounts.models import OfficerRole, Role, User, UserKind
+from loket.accounts.models import OfficerRole, User, UserKind
 from loket.accounts.selectors import looks_like_nik
 from loket.audit.services import record
+from loket.core.policy import Role
 
 PASSWORD_ENV = "LOKET_ADMIN_PASSWORD"  # noqa: S105 - the variable name, not a password
 
