@@ -16,10 +16,10 @@ visible stamp with the QR code, the CMS signature with RSA 3072, a signature tim
 deployment's TSA, the CA and TSA certificates and the CRL in the DSS), and the signed PDF is stored
 with its SHA-256 and an audit row, committed. The office is Kelurahan Gunung Pangilun with the demo
 letterhead and SKU template and a neutral logo, as in ``bench/letters.py``; the CA is made here by
-``ca.init_authority`` and the lurah's key by ``keys.issue_signer_key`` with a PIN.
+``services.init_authority`` and the lurah's key by ``services.issue_signer_key`` with a PIN.
 
 The figures. Each letter's render (``issue_letter``), request and signature (from marking its attempt
-to its committed signature, read by wrapping ``services._start_attempt`` and ``services._finish``) is
+to its committed signature, read by wrapping ``services.documents._start_attempt`` and ``_finish``) is
 timed on its own; the pyHanko part of a signature (``pades.sign_pdf``) and the unseal are timed by
 wrapping them too. The summary line's ``per_s`` is letters rendered AND signed per second over the
 whole batch (N over the wall time of the render phase plus the ``sign_documents`` call, the one
@@ -149,14 +149,14 @@ def main() -> int:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     from loket.accounts.models import OfficerRole, User, UserKind
-    from loket.core.policy import Role
     from loket.audit.models import AuditEntry
     from loket.core import clock
+    from loket.core.policy import Role
     from loket.letters import rendering, templating
     from loket.letters import selectors as letter_selectors
     from loket.letters import services as letter_services
     from loket.letters.selectors import settings_for
-    from loket.signing import ca, keys, pades, sealing, selectors, services, verification
+    from loket.signing import pades, pki, sealing, selectors, services, verification
     from loket.signing.models import DocumentStatus, SignedDocument
     from loket.signing.signers import local
     from loket.signing.signers.base import Stamp
@@ -171,7 +171,7 @@ def main() -> int:
     office, template = demo_office(logo)
 
     t0 = time.perf_counter()
-    authority, created = ca.init_authority(actor=None)
+    authority, created = services.init_authority(actor=None)
     ca_seconds = time.perf_counter() - t0
     lurah = User.objects.create(
         username="lurah.gunung-pangilun",
@@ -184,7 +184,7 @@ def main() -> int:
     staff = User.objects.create(username="verifikator.gunung-pangilun", kind=UserKind.OFFICER, full_name="Rina Putri")
     OfficerRole.objects.create(user=staff, role=Role.VERIFIKATOR, office=office)
     t0 = time.perf_counter()
-    signer_key = keys.issue_signer_key(actor=None, user=lurah, pin=PIN)
+    signer_key = services.issue_signer_key(actor=None, user=lurah, pin=PIN)
     key_seconds = time.perf_counter() - t0
     blob = signer_key.sealed_key
     kdf = {name: blob[name] for name in sealing.DEFAULT_KDF}
@@ -218,7 +218,7 @@ def main() -> int:
         context_seconds = time.perf_counter() - t0
     pyhanko_signer = pades.PreloadedKeySigner(
         signing_cert=local.check_certificate_active(signer_key),
-        private_key=ca.load_private_key(der),
+        private_key=pki.load_private_key(der),
         cert_registry=SimpleCertificateStore.from_certs(context.trust_roots),
     )
     stamp = Stamp(
@@ -297,7 +297,7 @@ def main() -> int:
     begun: dict[int, float] = {}
     sign_times: dict[int, float] = {}
     current: list[int | None] = [None]  # the document being signed
-    real_start, real_finish = services._start_attempt, services._finish
+    real_start, real_finish = services.documents._start_attempt, services.documents._finish
 
     def start_attempt(document, **kw):
         current[0] = document.pk
@@ -310,7 +310,7 @@ def main() -> int:
         finally:
             sign_times[document.pk] = time.perf_counter() - begun[document.pk]
 
-    services._start_attempt, services._finish = start_attempt, finish
+    services.documents._start_attempt, services.documents._finish = start_attempt, finish
     try:
         with (
             Timed(sealing, "derive_key") as kdf_calls,
@@ -326,7 +326,7 @@ def main() -> int:
             result = services.sign_documents(actor=lurah, documents=inbox, pin=PIN, base_url=BASE_URL)
             sign_wall = time.perf_counter() - t0
     finally:
-        services._start_attempt, services._finish = real_start, real_finish
+        services.documents._start_attempt, services.documents._finish = real_start, real_finish
     # --- checks ---------------------------------------------------------------------------------
     signed = list(SignedDocument.objects.filter(status=DocumentStatus.SIGNED).select_related("letter"))
     if not (len(result.signed) == args.count and not result.failed and len(signed) == args.count):

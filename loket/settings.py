@@ -248,7 +248,7 @@ REGIONS_CSV = BASE_DIR / "loket" / "regions" / "data" / "wilayah_kemendagri_2025
 LOKET_DEPLOYMENT_NAME = os.environ.get("LOKET_DEPLOYMENT_NAME", "")
 LOKET_CA_ORGANISATION = os.environ.get("LOKET_CA_ORGANISATION", "Pemerintah Daerah (Loket)")
 # Seals the CA and TSA private keys. Required in production (signing refuses to run without it);
-# development and tests fall back to a marked development passphrase (loket.signing.ca).
+# development and tests fall back to a marked development passphrase (loket.signing.pki).
 LOKET_CA_PASSPHRASE = os.environ.get("LOKET_CA_PASSPHRASE", "")
 # An external RFC 3161 timestamping service; empty = the deployment's own TSA certificate.
 SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")

@@ -65,7 +65,7 @@ PENDING_LONG_FUNCTIONS = {
     "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",
     "loket/signing/pades.py:sign_pdf",
-    "loket/signing/services.py:sign_documents",
+    "loket/signing/services/documents.py:sign_documents",
     "loket/signing/signers/bsre.py:sign_pdf",
 }
 

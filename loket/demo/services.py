@@ -37,8 +37,8 @@ from loket.queueing.models import ServiceGroup
 from loket.queueing.selectors import is_offered
 from loket.regions.models import Region
 from loket.regions.services import import_regions
-from loket.signing import ca
-from loket.signing import keys as signing_keys
+from loket.signing.services import ca
+from loket.signing.services import keys as signing_keys
 
 PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
 

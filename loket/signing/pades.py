@@ -22,7 +22,7 @@ signature, which does not exist yet): it is deprecated in current PAdES and no v
 The tests check both ENTIRE_FILE and that pyHanko validates with only the embedded DSS as the
 source of revocation data (hard-fail).
 
-The timestamper: by default the deployment's own TSA certificate (``ca.py``) with pyHanko's
+The timestamper: by default the deployment's own TSA certificate (``pki.py``) with pyHanko's
 ``DummyTimeStamper``, which builds a genuine RFC 3161 token signed with that key in-process (the
 name says "dummy" because it does not run as a network service; the token is the same). Its time is
 this server's clock, as trustworthy as the server. With ``SIGNING_TSA_URL`` set, an external RFC 3161
@@ -40,6 +40,7 @@ import logging
 import os
 import textwrap
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asn1crypto import cms, keys
@@ -68,7 +69,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from loket.letters.indonesian import format_date
-from loket.signing import ca
+from loket.signing import pki
 from loket.signing.signers.base import SignedPdf, SignerUnavailable, SigningFailed, Stamp
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class PreloadedKeySigner(signers.SimpleSigner):
     def __init__(self, *, signing_cert, private_key, cert_registry):
         super().__init__(
             signing_cert=signing_cert,
-            signing_key=keys.PrivateKeyInfo.load(ca.private_key_der(private_key)),
+            signing_key=keys.PrivateKeyInfo.load(pki.private_key_der(private_key)),
             cert_registry=cert_registry,
         )
         self._private_key = private_key
@@ -151,7 +152,7 @@ class InternalTimeStamper(timestamps.DummyTimeStamper):
     def __init__(self, *, tsa_cert, private_key, certs_to_embed):
         super().__init__(
             tsa_cert=tsa_cert,
-            tsa_key=keys.PrivateKeyInfo.load(ca.private_key_der(private_key)),
+            tsa_key=keys.PrivateKeyInfo.load(pki.private_key_der(private_key)),
             certs_to_embed=certs_to_embed,
         )
         self._private_key = private_key
@@ -197,10 +198,25 @@ def timestamper(authority) -> timestamps.TimeStamper:
     if url:
         return timestamps.HTTPTimeStamper(url, timeout=10)
     return InternalTimeStamper(
-        tsa_cert=asn1_cert(ca.tsa_certificate(authority)),
-        private_key=ca.tsa_private_key(authority),
-        certs_to_embed=SimpleCertificateStore.from_certs([asn1_cert(ca.ca_certificate(authority))]),
+        tsa_cert=asn1_cert(pki.tsa_certificate(authority)),
+        private_key=pki.tsa_private_key(authority),
+        certs_to_embed=SimpleCertificateStore.from_certs([asn1_cert(pki.ca_certificate(authority))]),
     )
+
+
+# Where the CRL to embed comes from. Re-signing a CRL older than a day writes the authority row and
+# an audit row, which is the services' work (``services.ca.current_crl``); pades sits below them, so
+# they register it here when the app is ready (apps.py). Until then: the CRL as stored.
+_crl_sources: list[Callable] = []
+
+
+def use_crl_source(source: Callable) -> None:
+    """Make ``source(authority)`` give the CRL that signatures embed (``SigningConfig.ready``)."""
+    _crl_sources[:] = [source]
+
+
+def _crl_of(authority) -> x509.CertificateRevocationList:
+    return _crl_sources[0](authority) if _crl_sources else pki.stored_crl(authority)
 
 
 @dataclass
@@ -215,12 +231,12 @@ class PadesContext:
 
     @classmethod
     def load(cls) -> PadesContext:
-        authority = ca.active_authority()
+        authority = pki.active_authority()
         external = [asn1_cert(cert) for cert in external_tsa_certs()]
         return cls(
-            trust_roots=[asn1_cert(cert) for cert in ca.trusted_issuers(authority)] + external,
-            other_certs=[asn1_cert(ca.tsa_certificate(authority))],
-            crls=[asn1_crl_of(ca.current_crl(authority))],
+            trust_roots=[asn1_cert(cert) for cert in pki.trusted_issuers(authority)] + external,
+            other_certs=[asn1_cert(pki.tsa_certificate(authority))],
+            crls=[asn1_crl_of(_crl_of(authority))],
             timestamper=timestamper(authority),
         )
 

@@ -18,7 +18,7 @@ GENUINE needs all of:
 4. the SHA-256 of the whole file is one recorded at signing (``recorded_hashes``): the exact
    bytes this deployment handed out.
 
-The trust roots are the deployment's own (``ca.trusted_issuers``), never the operating system's.
+The trust roots are the deployment's own (``pki.trusted_issuers``), never the operating system's.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import DocumentSecurityStore, SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from loket.signing import ca, pades
+from loket.signing import pades, pki
 
 logger = logging.getLogger(__name__)
 
@@ -174,11 +174,11 @@ class _Trust:
             logger.error("SIGNING_TSA_CA_FILE cannot be read: external timestamps are not trusted", exc_info=True)
             self.tsa_roots = []
         try:
-            authority = ca.active_authority()
-        except ca.AuthorityMissing:
+            authority = pki.active_authority()
+        except pki.AuthorityMissing:
             self.issuers, self.crls = [], []
             return
-        self.issuers = ca.trusted_issuers(authority)
+        self.issuers = pki.trusted_issuers(authority)
         self.crls = [pades.asn1_crl_of(x509.load_der_x509_crl(bytes(authority.crl_der)))] if authority.crl_der else []
 
     def issuer_of(self, asn1_cert) -> int | None:
@@ -188,7 +188,7 @@ class _Trust:
         except ValueError:
             return None
         for index, issuer in enumerate(self.issuers):
-            if ca.issued_by(cert, issuer):
+            if pki.issued_by(cert, issuer):
                 return index
         return None
 

@@ -18,7 +18,7 @@ from loket.core import policy
 from loket.core.access import permission_required, public
 from loket.core.errors import DomainError
 from loket.letters.selectors import letter_pdf
-from loket.signing import keys, selectors, services
+from loket.signing import selectors, services
 from loket.signing.models import DocumentStatus, SignedDocument
 from loket.signing.verification import Outcome, analyse_pdf
 
@@ -157,14 +157,16 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def change_pin(request: HttpRequest) -> HttpResponse:
     """The official changes their signing PIN (the key is re-sealed under the new one)."""
-    key = keys.active_key_for(request.user)
+    key = selectors.active_key_for(request.user)
     error = None
     if request.method == "POST" and key is not None:
         new, again = request.POST.get("new_pin", ""), request.POST.get("new_pin_again", "")
         try:
             if new != again:
                 raise DomainError(_("The two new PINs differ. Type the same PIN twice."), code="pin_mismatch")
-            keys.change_pin(actor=request.user, signer_key=key, old_pin=request.POST.get("old_pin", ""), new_pin=new)
+            services.change_pin(
+                actor=request.user, signer_key=key, old_pin=request.POST.get("old_pin", ""), new_pin=new
+            )
         except DomainError as exc:
             error = exc.message
         else:

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from loket.accounts.factories import DEFAULT_PASSWORD, OfficerFactory
 from loket.letters import services as letter_services
 from loket.letters.factories import SIGNER, SKU_VALUES, OfficeLetterSettingsFactory, sku_service, sku_template
-from loket.signing import ca, keys, selectors, services
+from loket.signing import selectors, services
 from loket.signing.models import DocumentStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -22,12 +22,12 @@ def documents(transactional_db, settings, tmp_path):
         **settings.STORAGES,
         "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
-    ca.init_authority(actor=None)
+    services.init_authority(actor=None)
     office = OfficeLetterSettingsFactory().office
     lurah = OfficerFactory(
         signer=True, office=office, signer_title="Lurah Ciputat", full_name="Hendra Gunawan", nip="198507142010011002"
     )
-    keys.issue_signer_key(actor=None, user=lurah, pin=PIN)
+    services.issue_signer_key(actor=None, user=lurah, pin=PIN)
     staff = OfficerFactory(verifikator=True, office=office)
     template = sku_template(sku_service())
     docs = []

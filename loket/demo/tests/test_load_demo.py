@@ -262,13 +262,13 @@ def test_demo_offices_have_queues_with_the_quotas_cities_use(demo):
 
 
 def test_demo_officials_get_a_signing_key_whose_pin_is_printed_once(demo):
-    from loket.signing import keys, sealing
+    from loket.signing import sealing, selectors
 
     pins = {cells[1].strip(): cells[5].strip() for cells in tables(demo)[1][1:]}
     signers = {a.username for a in data.ACCOUNTS if a.role == Role.PENANDATANGAN}
     assert set(pins) == signers
     for username, pin in pins.items():
-        key = keys.active_key_for(User.objects.get(username=username))
+        key = selectors.active_key_for(User.objects.get(username=username))
         assert sealing.unseal(key.sealed_key, pin)  # the printed PIN opens the key
     output = run_load_demo()
     assert not any(pin in output for pin in pins.values())

@@ -152,15 +152,15 @@ def test_the_lurah_signs_in_the_inbox_and_the_citizen_downloads_the_signed_lette
 ):
     """Through the real signing app: the request moves on when the letter is signed."""
     from loket.letters.factories import LetterTemplateFactory, OfficeLetterSettingsFactory
-    from loket.signing import ca, keys
+    from loket.signing import pki, services
 
     settings.SIGNING_KDF_TEST_PARAMS = {"memory_kib": 1024, "time_cost": 1, "parallelism": 1}
-    ca.save_material(ca.build_material())
+    services.save_material(pki.build_material())
     p = request_submitted
     OfficeLetterSettingsFactory(office=kelurahan)
     LetterTemplateFactory(service=p.service, body="Nama : {{ nama }}")
     lurah = OfficerFactory(signer=True, office=kelurahan, signer_title="Lurah")
-    keys.issue_signer_key(actor=None, user=lurah, pin="24681357")
+    services.issue_signer_key(actor=None, user=lurah, pin="24681357")
     role = lurah.roles.get(role="penandatangan")
     for action in ("verify", "process"):
         staff_client.post(detail_url(p), {"action": action})

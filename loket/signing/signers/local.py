@@ -15,7 +15,7 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from loket.core import clock
-from loket.signing import ca, pades, sealing
+from loket.signing import pades, pki, sealing
 from loket.signing.models import SignerKey, SignerKind
 from loket.signing.signers.base import CertificateInactive, SignedPdf, Stamp
 
@@ -26,7 +26,7 @@ def check_certificate_active(signer_key: SignerKey) -> asn1_x509.Certificate:
         raise CertificateInactive(_("This signing key has been revoked."))
     if not signer_key.certificate_pem:
         raise CertificateInactive(_("This signing key has no certificate."))
-    cert = ca.load_certificate(signer_key.certificate_pem)
+    cert = pki.load_certificate(signer_key.certificate_pem)
     now = clock.now()
     if now < cert.not_valid_before_utc:
         raise CertificateInactive(_("The signing certificate is not valid yet."))
@@ -74,7 +74,7 @@ class LocalSigner:
         der = sealing.unseal(signer_key.sealed_key, pin)  # WrongPin on a wrong PIN
         signer = pades.PreloadedKeySigner(
             signing_cert=cert,
-            private_key=ca.load_private_key(der),
+            private_key=pki.load_private_key(der),
             cert_registry=SimpleCertificateStore.from_certs(context.trust_roots),
         )
         return LocalSession(signer, context)

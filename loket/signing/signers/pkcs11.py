@@ -1,6 +1,6 @@
 """The PKCS#11 signer: the key never leaves the token (a hardware token or HSM, or SoftHSM2 in
 development and tests); the certificate is kept in ``SignerKey`` (issued by the deployment CA for
-the token's public key, ``ca.issue_certificate_for_public_key``).
+the token's public key, ``pki.issue_certificate_for_public_key``).
 
 ``open_session(pin=…)`` loads the module and logs in to the token once; every ``sign_pdf`` of the
 session asks the token to sign; ``close`` logs out. A wrong PIN is ``WrongPin`` (the token counts
@@ -21,7 +21,7 @@ from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
-from loket.signing import ca, pades
+from loket.signing import pades, pki
 from loket.signing.models import SignerKey, SignerKind
 from loket.signing.signers.base import SignedPdf, SignerUnavailable, Stamp, WrongPin
 
@@ -33,7 +33,7 @@ def _asn1(cert) -> asn1_x509.Certificate:
         return cert
     if isinstance(cert, x509.Certificate):
         return pades.asn1_cert(cert)
-    return pades.asn1_cert(ca.load_certificate(cert))
+    return pades.asn1_cert(pki.load_certificate(cert))
 
 
 class Pkcs11Session:

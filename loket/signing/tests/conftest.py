@@ -33,16 +33,16 @@ def _cheap_kdf(settings):
 
 @pytest.fixture(scope="session")
 def ca_material():
-    from loket.signing import ca
+    from loket.signing import pki
 
-    return ca.build_material()
+    return pki.build_material()
 
 
 @pytest.fixture
 def authority(db, ca_material):
-    from loket.signing import ca
+    from loket.signing import services
 
-    return ca.save_material(ca_material)
+    return services.save_material(ca_material)
 
 
 @pytest.fixture
@@ -56,9 +56,9 @@ def signer_user(db):
 
 @pytest.fixture
 def local_key(authority, signer_user):
-    from loket.signing import keys
+    from loket.signing import services
 
-    return keys.issue_signer_key(actor=None, user=signer_user, pin=PIN)
+    return services.issue_signer_key(actor=None, user=signer_user, pin=PIN)
 
 
 def make_stamp(**overrides) -> Stamp:

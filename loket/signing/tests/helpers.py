@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from loket.core import clock
-from loket.signing import ca, pades
+from loket.signing import pades, pki
 
 
 def embedded_signature(pdf: bytes, index: int = -1):
@@ -83,17 +83,17 @@ def qr_streams(pdf: bytes) -> list[bytes]:
 
 def foreign_context_and_signer(*, name: str = "Orang Lain"):
     """A PadesContext and a pyHanko signer of a CA that is NOT this deployment's (made up here)."""
-    material = ca.build_material()
-    key = ca.new_private_key()
+    material = pki.build_material()
+    key = pki.new_private_key()
     cert = (
-        ca._leaf_builder(
+        pki._leaf_builder(
             material.ca_certificate,
             key.public_key(),
-            ca.signer_subject(name=name, title="Kepala Desa Entah"),
+            pki.signer_subject(name=name, title="Kepala Desa Entah"),
             clock.now(),
-            ca.SIGNER_VALIDITY,
+            pki.SIGNER_VALIDITY,
         )
-        .add_extension(ca._key_usage(signature=True, non_repudiation=True), critical=True)
+        .add_extension(pki._key_usage(signature=True, non_repudiation=True), critical=True)
         .sign(material.ca_key, hashes.SHA256())
     )
     ca_asn1 = pades.asn1_cert(material.ca_certificate)
@@ -103,13 +103,13 @@ def foreign_context_and_signer(*, name: str = "Orang Lain"):
         crls=[],
         timestamper=timestamps.DummyTimeStamper(
             tsa_cert=pades.asn1_cert(material.tsa_certificate),
-            tsa_key=keys.PrivateKeyInfo.load(ca.private_key_der(material.tsa_key)),
+            tsa_key=keys.PrivateKeyInfo.load(pki.private_key_der(material.tsa_key)),
             certs_to_embed=SimpleCertificateStore.from_certs([ca_asn1]),
         ),
     )
     signer = signers.SimpleSigner(
         signing_cert=pades.asn1_cert(cert),
-        signing_key=keys.PrivateKeyInfo.load(ca.private_key_der(key)),
+        signing_key=keys.PrivateKeyInfo.load(pki.private_key_der(key)),
         cert_registry=SimpleCertificateStore.from_certs([ca_asn1]),
     )
     return context, signer, material

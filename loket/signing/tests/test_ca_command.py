@@ -20,8 +20,9 @@ from django.core.management.base import CommandError
 from loket.accounts.factories import OfficerFactory
 from loket.audit.models import AuditEntry
 from loket.core import clock
-from loket.signing import ca, keys, sealing
+from loket.signing import pki, sealing
 from loket.signing.models import SignerKey, SigningAuthority
+from loket.signing.services import keys
 from loket.signing.signers.base import WrongPin
 from loket.signing.tests.conftest import PIN, SIGNER_NAME, SIGNER_NIP, SIGNER_TITLE
 from loket.signing.tests.helpers import foreign_context_and_signer
@@ -52,7 +53,7 @@ def test_init_creates_the_ca_once_and_is_idempotent(settings):
     assert AuditEntry.objects.filter(action="signing.ca_init").count() == 1
 
     authority = SigningAuthority.objects.get()
-    root = ca.ca_certificate(authority)
+    root = pki.ca_certificate(authority)
     assert isinstance(root.public_key(), rsa.RSAPublicKey) and root.public_key().key_size == 3072
     assert root.issuer == root.subject
     lifetime = root.not_valid_after_utc - root.not_valid_before_utc
@@ -62,7 +63,7 @@ def test_init_creates_the_ca_once_and_is_idempotent(settings):
     usage = root.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.key_cert_sign and usage.crl_sign and not usage.digital_signature
 
-    tsa = ca.tsa_certificate(authority)
+    tsa = pki.tsa_certificate(authority)
     tsa.verify_directly_issued_by(root)
     eku = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     assert eku.critical and list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
@@ -70,24 +71,24 @@ def test_init_creates_the_ca_once_and_is_idempotent(settings):
     # both keys stored sealed, never in the clear, and they unseal with the passphrase
     for blob, cert in ((authority.ca_key_sealed, root), (authority.tsa_key_sealed, tsa)):
         assert "PRIVATE KEY" not in json.dumps(blob)
-        key = ca.load_private_key(sealing.unseal(blob, ca.ca_passphrase()))
+        key = pki.load_private_key(sealing.unseal(blob, pki.ca_passphrase()))
         assert key.public_key().public_numbers() == cert.public_key().public_numbers()
     # the first CRL is there, empty, valid 7 days
     crl = x509.load_der_x509_crl(bytes(authority.crl_der))
     assert len(crl) == 0 and crl.is_signature_valid(root.public_key())
-    assert crl.next_update_utc - crl.last_update_utc == ca.CRL_VALIDITY + ca.BACKDATE
+    assert crl.next_update_utc - crl.last_update_utc == pki.CRL_VALIDITY + pki.BACKDATE
 
 
 def test_the_ca_passphrase_is_required_in_production(settings):
     settings.PRODUCTION = True
     settings.LOKET_CA_PASSPHRASE = ""
     with pytest.raises(ImproperlyConfigured, match="LOKET_CA_PASSPHRASE"):
-        ca.ca_passphrase()
+        pki.ca_passphrase()
     settings.LOKET_CA_PASSPHRASE = "rahasia negara yang panjang sekali"
-    assert ca.ca_passphrase() == "rahasia negara yang panjang sekali"
+    assert pki.ca_passphrase() == "rahasia negara yang panjang sekali"
     settings.PRODUCTION = False
     settings.LOKET_CA_PASSPHRASE = ""
-    assert "DEVELOPMENT-ONLY" in ca.ca_passphrase()
+    assert "DEVELOPMENT-ONLY" in pki.ca_passphrase()
 
 
 def test_nothing_works_before_init(signer_user):
@@ -104,8 +105,8 @@ def test_issue_with_pin_stdin_makes_a_document_signing_certificate(authority, si
     assert out.strip() == f"Issued certificate {signer_key.certificate_serial} to {signer_user.username}"
     assert PIN not in out and PIN not in audit_text() and PIN not in json.dumps(signer_key.sealed_key)
 
-    cert = ca.load_certificate(signer_key.certificate_pem)
-    cert.verify_directly_issued_by(ca.ca_certificate(authority))
+    cert = pki.load_certificate(signer_key.certificate_pem)
+    cert.verify_directly_issued_by(pki.ca_certificate(authority))
     subject = cert.subject
     assert subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == SIGNER_NAME
     assert subject.get_attributes_for_oid(NameOID.TITLE)[0].value == SIGNER_TITLE  # from the signer role
@@ -114,12 +115,12 @@ def test_issue_with_pin_stdin_makes_a_document_signing_certificate(authority, si
     assert usage.critical and usage.value.digital_signature and usage.value.content_commitment
     assert not usage.value.key_cert_sign
     eku = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    assert eku == [ca.DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]
-    assert ca.DOCUMENT_SIGNING.dotted_string == "1.3.6.1.5.5.7.3.36"
-    assert cert.not_valid_after_utc - cert.not_valid_before_utc == ca.SIGNER_VALIDITY + ca.BACKDATE
+    assert eku == [pki.DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]
+    assert pki.DOCUMENT_SIGNING.dotted_string == "1.3.6.1.5.5.7.3.36"
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == pki.SIGNER_VALIDITY + pki.BACKDATE
     assert signer_key.not_after == cert.not_valid_after_utc
 
-    key = ca.load_private_key(sealing.unseal(signer_key.sealed_key, PIN))
+    key = pki.load_private_key(sealing.unseal(signer_key.sealed_key, PIN))
     assert key.public_key().public_numbers() == cert.public_key().public_numbers()
     entry = AuditEntry.objects.get(action="signing.key_issue")
     assert entry.data["serial"] == signer_key.certificate_serial
@@ -133,7 +134,7 @@ def test_issue_asks_the_pin_twice_on_the_terminal(authority, signer_user, monkey
     assert not SignerKey.objects.exists()
     answers = iter(["24681357", "24681357"])
     run("issue", signer_user.username, "--title", "Plt. Lurah Ciputat")
-    cert = ca.load_certificate(SignerKey.objects.get().certificate_pem)
+    cert = pki.load_certificate(SignerKey.objects.get().certificate_pem)
     assert cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value == "Plt. Lurah Ciputat"
 
 
@@ -165,8 +166,8 @@ def make_p12(key, cert, passphrase: bytes, extra=None) -> bytes:
 
 
 def test_import_p12_round_trip(authority, signer_user, tmp_path):
-    key = ca.new_private_key()
-    cert = ca.issue_certificate_for_public_key(
+    key = pki.new_private_key()
+    cert = pki.issue_certificate_for_public_key(
         public_key=key.public_key(), name=SIGNER_NAME, title=SIGNER_TITLE, nip=SIGNER_NIP
     )
     path = tmp_path / "lurah.p12"
@@ -182,14 +183,14 @@ def test_import_p12_round_trip(authority, signer_user, tmp_path):
     signer_key = SignerKey.objects.get(user=signer_user)
     assert out.strip() == f"Imported certificate {signer_key.certificate_serial} for {signer_user.username}"
     assert signer_key.certificate_serial == format(cert.serial_number, "x")
-    unsealed = ca.load_private_key(sealing.unseal(signer_key.sealed_key, PIN))
+    unsealed = pki.load_private_key(sealing.unseal(signer_key.sealed_key, PIN))
     assert unsealed.private_numbers() == key.private_numbers()
     assert "sandi-p12" not in audit_text() and PIN not in audit_text()
 
 
 def test_import_p12_wrong_passphrase(authority, signer_user, tmp_path):
-    key = ca.new_private_key()
-    cert = ca.issue_certificate_for_public_key(public_key=key.public_key(), name=SIGNER_NAME)
+    key = pki.new_private_key()
+    cert = pki.issue_certificate_for_public_key(public_key=key.public_key(), name=SIGNER_NAME)
     path = tmp_path / "lurah.p12"
     path.write_bytes(make_p12(key, cert, b"sandi-p12"))
     with pytest.raises(CommandError, match="kata sandinya salah"):
@@ -205,7 +206,7 @@ def test_import_p12_wrong_passphrase(authority, signer_user, tmp_path):
 
 def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user, tmp_path):
     _context, signer, material = foreign_context_and_signer(name=SIGNER_NAME)
-    key = ca.load_private_key(signer.signing_key.dump())
+    key = pki.load_private_key(signer.signing_key.dump())
     cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
     path = tmp_path / "asing.p12"
     stdin = "sandi-p12\n" + PIN + "\n"
@@ -251,7 +252,7 @@ def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user,
         stdin=stdin,
     )
     authority.refresh_from_db()
-    assert ca.extra_issuers(authority) == [material.ca_certificate]
+    assert pki.extra_issuers(authority) == [material.ca_certificate]
     assert AuditEntry.objects.filter(action="signing.trust_issuer").count() == 1
     assert SignerKey.objects.get(user=signer_user).certificate_serial == format(cert.serial_number, "x")
 
@@ -304,7 +305,7 @@ def test_revoke_puts_the_serial_in_a_new_crl(local_key, signer_user, authority):
     authority.refresh_from_db()
     assert authority.crl_number == number_before + 1
     crl = x509.load_der_x509_crl(bytes(authority.crl_der))
-    assert crl.is_signature_valid(ca.ca_certificate(authority).public_key())
+    assert crl.is_signature_valid(pki.ca_certificate(authority).public_key())
     entry = crl.get_revoked_certificate_by_serial_number(int(local_key.certificate_serial, 16))
     assert entry is not None and entry.revocation_date_utc == local_key.revoked_at.replace(microsecond=0)
     assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == authority.crl_number
@@ -327,7 +328,7 @@ def test_revoke_needs_a_reason(local_key, signer_user):
 def test_crl_der_and_export_ca(authority, tmp_path):
     run("crl", "--der", str(tmp_path / "loket.crl"))
     crl = x509.load_der_x509_crl((tmp_path / "loket.crl").read_bytes())
-    assert crl.issuer == ca.ca_certificate(authority).subject
+    assert crl.issuer == pki.ca_certificate(authority).subject
     exported = x509.load_pem_x509_certificate(run("export-ca").encode())
-    assert exported == ca.ca_certificate(authority)
-    assert exported.fingerprint(hashes.SHA256()) == ca.ca_certificate(authority).fingerprint(hashes.SHA256())
+    assert exported == pki.ca_certificate(authority)
+    assert exported.fingerprint(hashes.SHA256()) == pki.ca_certificate(authority).fingerprint(hashes.SHA256())

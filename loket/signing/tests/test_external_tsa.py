@@ -15,7 +15,7 @@ from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signatu
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from loket.signing import ca, pades
+from loket.signing import pades, pki
 from loket.signing.signers.base import SignerUnavailable
 from loket.signing.signers.local import LocalSigner
 from loket.signing.tests.conftest import PIN
@@ -27,10 +27,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def external_tsa():
-    material = ca.build_material()  # another CA: the TSA company's
+    material = pki.build_material()  # another CA: the TSA company's
     stamper = timestamps.DummyTimeStamper(
         tsa_cert=pades.asn1_cert(material.tsa_certificate),
-        tsa_key=keys.PrivateKeyInfo.load(ca.private_key_der(material.tsa_key)),
+        tsa_key=keys.PrivateKeyInfo.load(pki.private_key_der(material.tsa_key)),
         certs_to_embed=SimpleCertificateStore.from_certs([pades.asn1_cert(material.ca_certificate)]),
     )
     requests = []
@@ -62,7 +62,7 @@ def external_tsa():
 def test_the_timestamp_comes_from_the_external_tsa(external_tsa, local_key, letter_pdf, stamp, settings, tmp_path):
     url, material, requests = external_tsa
     bundle = tmp_path / "tsa-ca.pem"
-    bundle.write_text(ca.pem(material.ca_certificate))
+    bundle.write_text(pki.pem(material.ca_certificate))
     settings.SIGNING_TSA_URL = url
     settings.SIGNING_TSA_CA_FILE = str(bundle)
     with LocalSigner(local_key).open_session(pin=PIN) as session:
@@ -70,7 +70,7 @@ def test_the_timestamp_comes_from_the_external_tsa(external_tsa, local_key, lett
     assert requests and set(requests) == {"application/timestamp-query"}
     embedded = embedded_signature(signed.pdf)
     assert embedded.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
-    roots = [pades.asn1_cert(ca.ca_certificate(ca.active_authority())), pades.asn1_cert(material.ca_certificate)]
+    roots = [pades.asn1_cert(pki.ca_certificate(pki.active_authority())), pades.asn1_cert(material.ca_certificate)]
     status = validate_pdf_signature(embedded, ValidationContext(trust_roots=roots, allow_fetching=False))
     assert status.bottom_line and status.timestamp_validity.trusted
     tsa_subject = status.timestamp_validity.signing_cert.subject

@@ -11,7 +11,7 @@ from loket.audit.models import AuditEntry
 from loket.core.errors import DomainError
 from loket.letters import services as letter_services
 from loket.letters.factories import SIGNER, SKU_VALUES, OfficeLetterSettingsFactory, sku_service, sku_template
-from loket.signing import events, keys, selectors, services
+from loket.signing import events, selectors, services
 from loket.signing.models import DocumentStatus
 from loket.signing.tests.conftest import PIN, SIGNER_NAME, SIGNER_NIP, SIGNER_TITLE
 
@@ -43,7 +43,7 @@ def lurah(office, authority):
         signer_title=SIGNER_TITLE,
         office=office,
     )
-    keys.issue_signer_key(actor=None, user=user, pin=PIN)
+    services.issue_signer_key(actor=None, user=user, pin=PIN)
     return user
 
 
@@ -137,7 +137,7 @@ def test_lockout_limits_are_settings(lurah, staff, office, settings):
 def test_only_the_chosen_signer_of_the_office(lurah, staff, office):
     [document] = put_before(lurah, staff, office)
     other = OfficerFactory(signer=True, office=office)
-    keys.issue_signer_key(actor=None, user=other, pin=PIN)
+    services.issue_signer_key(actor=None, user=other, pin=PIN)
     with pytest.raises(DomainError) as err:
         services.sign_documents(actor=other, documents=[document], pin=PIN, base_url=BASE)
     assert err.value.code == "nothing"
@@ -159,7 +159,7 @@ def test_a_lost_remote_answer_is_never_retried_automatically(lurah, staff, offic
     from loket.signing.signers.base import SigningOutcomeUnknown
 
     [document] = put_before(lurah, staff, office)
-    real = services.signer_for
+    real = services.documents.signer_for
 
     def flaky(key):
         signer = real(key)
@@ -182,12 +182,12 @@ def test_a_lost_remote_answer_is_never_retried_automatically(lurah, staff, offic
 
         return Wrapped()
 
-    monkeypatch.setattr(services, "signer_for", flaky)
+    monkeypatch.setattr(services.documents, "signer_for", flaky)
     result = services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE)
     assert result.signed == [] and len(result.failed) == 1
     document.refresh_from_db()
-    assert document.attempt == services.UNKNOWN
-    monkeypatch.setattr(services, "signer_for", real)
+    assert document.attempt == services.documents.UNKNOWN
+    monkeypatch.setattr(services.documents, "signer_for", real)
     result = services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE)
     assert result.signed == [] and "diperiksa" in result.failed[0][1]
     admin = OfficerFactory(office_admin=True, office=office)
@@ -286,16 +286,16 @@ def test_a_cut_off_local_attempt_is_retried_and_a_remote_one_waits_for_a_check(l
 
     [document] = put_before(lurah, staff, office)
     start = clock.now() + dt.timedelta(hours=1)
-    type(document).objects.filter(pk=document.pk).update(attempt=services.RUNNING, attempt_started_at=start)
+    type(document).objects.filter(pk=document.pk).update(attempt=services.documents.RUNNING, attempt_started_at=start)
     freeze(start + dt.timedelta(minutes=5))  # still running (maybe): not touched
     assert services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE).signed == []
     freeze(start + dt.timedelta(minutes=11))  # cut off: a local signer may try again
     assert len(services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE).signed) == 1
     [other] = put_before(lurah, staff, office)
-    type(other).objects.filter(pk=other.pk).update(attempt=services.RUNNING, attempt_started_at=start)
-    assert services._start_attempt(other, local=False) is False  # remote: needs a check
+    type(other).objects.filter(pk=other.pk).update(attempt=services.documents.RUNNING, attempt_started_at=start)
+    assert services.documents._start_attempt(other, local=False) is False  # remote: needs a check
     other.refresh_from_db()
-    assert other.attempt == services.UNKNOWN
+    assert other.attempt == services.documents.UNKNOWN
 
 
 def test_a_batch_signs_at_most_the_configured_number(lurah, staff, office, settings):

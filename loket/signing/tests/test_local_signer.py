@@ -14,7 +14,8 @@ from loket.core import clock
 from loket.letters import selectors, services
 from loket.letters.factories import SIGNER, SKU_VALUES, OfficeLetterSettingsFactory, sku_service, sku_template
 from loket.letters.models import Letter
-from loket.signing import ca, keys, sealing
+from loket.signing import pki, sealing
+from loket.signing import services as signing
 from loket.signing import signers as registry
 from loket.signing.signers.base import CertificateInactive, SignerUnavailable, WrongPin
 from loket.signing.signers.local import LocalSigner
@@ -49,7 +50,7 @@ def letters(tmp_path, monkeypatch):
 
 def test_one_session_signs_twenty_letters_with_one_unseal(local_key, authority, letters, monkeypatch):
     batch = letters(20)
-    ca.tsa_private_key(authority)  # the TSA key is unsealed once per process, not per session
+    pki.tsa_private_key(authority)  # the TSA key is unsealed once per process, not per session
     calls = []
     real = sealing.derive_key
     monkeypatch.setattr(sealing, "derive_key", lambda *args: calls.append(1) or real(*args))
@@ -81,7 +82,7 @@ def test_wrong_pin(local_key):
 
 
 def test_a_revoked_key_does_not_open(local_key):
-    keys.revoke_signer_key(actor=None, signer_key=local_key, reason="Dicabut untuk uji")
+    signing.revoke_signer_key(actor=None, signer_key=local_key, reason="Dicabut untuk uji")
     local_key.refresh_from_db()
     with pytest.raises(CertificateInactive):
         LocalSigner(local_key).open_session(pin=PIN)

@@ -17,7 +17,7 @@ from pyhanko.sign.validation import DocumentSecurityStore, SignatureCoverageLeve
 from pyhanko_certvalidator import ValidationContext
 
 from loket.letters.rendering import SIGNATURE_BOX
-from loket.signing import ca, pades
+from loket.signing import pades, pki
 from loket.signing.signers import signer_for
 from loket.signing.signers.local import LocalSigner
 from loket.signing.tests.conftest import PIN, SIGNER_NAME, SIGNER_NIP, SIGNER_TITLE, VERIFY_URL, make_stamp
@@ -36,7 +36,7 @@ def signed(local_key, letter_pdf, stamp):
 
 
 def our_root(authority):
-    return pades.asn1_cert(ca.ca_certificate(authority))
+    return pades.asn1_cert(pki.ca_certificate(authority))
 
 
 def test_pyhanko_says_intact_valid_trusted_entire_file_with_a_valid_timestamp(signed, authority, local_key):
@@ -63,10 +63,10 @@ def test_the_revocation_data_is_embedded_in_the_signed_revision(signed, authorit
     reader = PdfFileReader(io.BytesIO(signed.pdf))
     dss = DocumentSecurityStore.read_dss(reader)
     crls = [x509.load_der_x509_crl(ref.get_object().data) for ref in dss.crls]
-    assert [crl.issuer for crl in crls] == [ca.ca_certificate(authority).subject]
+    assert [crl.issuer for crl in crls] == [pki.ca_certificate(authority).subject]
     embedded_certs = {x509.load_der_x509_certificate(c.dump()).subject for c in dss.load_certs()}
-    assert ca.ca_certificate(authority).subject in embedded_certs
-    assert ca.tsa_certificate(authority).subject in embedded_certs
+    assert pki.ca_certificate(authority).subject in embedded_certs
+    assert pki.tsa_certificate(authority).subject in embedded_certs
     # one revision only: the DSS went in with the signature, not after it
     assert reader.total_revisions == 2  # the letter as rendered + the signing update
     # pyHanko finds what it needs in the file itself: revocation info required, no CRL handed in

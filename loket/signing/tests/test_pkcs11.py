@@ -24,8 +24,9 @@ from django.core.management import call_command
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from loket.signing import ca, keys, pades
+from loket.signing import pades, pki
 from loket.signing.models import SignerKey
+from loket.signing.services import keys
 from loket.signing.signers import signer_for
 from loket.signing.signers.base import SignerUnavailable, WrongPin
 from loket.signing.signers.pkcs11 import Pkcs11Signer
@@ -92,7 +93,7 @@ def token_key(token, authority, signer_user, tmp_path):
     assert out.getvalue().strip() == (
         f"Registered certificate {signer_key.certificate_serial} (token {TOKEN}) for {signer_user.username}"
     )
-    cert = ca.load_certificate(signer_key.certificate_pem)
+    cert = pki.load_certificate(signer_key.certificate_pem)
     assert cert.public_key().public_numbers() == token.public_numbers()
     assert cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value == SIGNER_TITLE
     assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == SIGNER_NIP
@@ -112,7 +113,7 @@ def test_a_letter_signed_in_the_token_validates(token_key, authority, letter_pdf
     assert first.pdf != second.pdf
     embedded = embedded_signature(first.pdf)
     assert embedded.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
-    root = pades.asn1_cert(ca.ca_certificate(authority))
+    root = pades.asn1_cert(pki.ca_certificate(authority))
     status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.timestamp_validity.valid and status.timestamp_validity.trusted
@@ -140,5 +141,5 @@ def test_a_certificate_from_an_unknown_ca_is_not_registered(token, authority, si
     foreign = x509.load_der_x509_certificate(signer.signing_cert.dump())
     with pytest.raises(keys.DomainError, match="tidak diterbitkan oleh CA"):
         keys.register_pkcs11_key(
-            actor=None, user=signer_user, token_label=TOKEN, key_label=KEY_LABEL, certificate_pem=ca.pem(foreign)
+            actor=None, user=signer_user, token_label=TOKEN, key_label=KEY_LABEL, certificate_pem=pki.pem(foreign)
         )

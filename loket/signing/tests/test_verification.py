@@ -13,7 +13,7 @@ from pyhanko.pdf_utils.generic import NameObject, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from loket.core import clock
-from loket.signing import keys, pades
+from loket.signing import pades, services
 from loket.signing.signers.local import LocalSigner
 from loket.signing.tests.conftest import PIN, SIGNER_NAME
 from loket.signing.tests.helpers import foreign_context_and_signer
@@ -142,7 +142,7 @@ def test_a_letter_signed_before_its_key_was_revoked_stays_genuine(signed, local_
     # a minute later (a CRL says when to the second, rounded down: the same second would count as before)
     later = clock.now() + dt.timedelta(minutes=1)
     monkeypatch.setattr("loket.core.clock.now", lambda: later)
-    keys.revoke_signer_key(actor=None, signer_key=local_key, reason="Pindah tugas ke kecamatan")
+    services.revoke_signer_key(actor=None, signer_key=local_key, reason="Pindah tugas ke kecamatan")
     assert analyse_pdf(signed, recorded_hashes=recorded(signed)).outcome == Outcome.GENUINE
 
 
@@ -150,7 +150,7 @@ def test_a_letter_signed_after_revocation_is_not_genuine(local_key, letter_pdf, 
     # a session opened before the revocation still holds the old CRL: the verification page uses
     # the current one, and the timestamp says the signature came after the revocation
     session = LocalSigner(local_key).open_session(pin=PIN)
-    keys.revoke_signer_key(actor=None, signer_key=local_key, reason="Kunci bocor, dicabut")
+    services.revoke_signer_key(actor=None, signer_key=local_key, reason="Kunci bocor, dicabut")
     signed = session.sign_pdf(letter_pdf, stamp=stamp, reason="", location="").pdf
     analysis = analyse_pdf(signed, recorded_hashes=recorded(signed))
     assert analysis.outcome == Outcome.UNKNOWN_CERTIFICATE and analysis.reason == "certificate_not_valid"

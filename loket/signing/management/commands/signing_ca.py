@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from loket.core.errors import DomainError
-from loket.signing import ca, keys
+from loket.signing import pki, selectors, services
 from loket.signing.signers.base import SignerError
 
 
@@ -101,7 +101,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}.")
 
     def _active_key(self, user):
-        signer_key = keys.active_key_for(user)
+        signer_key = selectors.active_key_for(user)
         if signer_key is None:
             raise CommandError(f"{user.username} has no active signing key.")
         return signer_key
@@ -117,16 +117,16 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message))
 
     def do_init(self, options):
-        authority, created = ca.init_authority(actor=None)
-        cert = ca.ca_certificate(authority)
+        authority, created = services.init_authority(actor=None)
+        cert = pki.ca_certificate(authority)
         verb = "Created" if created else "Already set up:"
-        self.stdout.write(f"{verb} {ca.display_name(cert.subject)}")
+        self.stdout.write(f"{verb} {pki.display_name(cert.subject)}")
         self.stdout.write(f"SHA-256 fingerprint: {cert.fingerprint(hashes.SHA256()).hex(':').upper()}")
 
     def do_issue(self, options):
         user = self._user(options["username"])
         pin = self._new_pin(options["pin_stdin"])
-        signer_key = keys.issue_signer_key(actor=None, user=user, pin=pin, title=options["title"])
+        signer_key = services.issue_signer_key(actor=None, user=user, pin=pin, title=options["title"])
         self.stdout.write(f"Issued certificate {signer_key.certificate_serial} to {user.username}")
 
     def do_import_p12(self, options):
@@ -141,7 +141,7 @@ class Command(BaseCommand):
         else:
             passphrase = getpass("Passphrase of the PKCS#12 file: ")
         pin = self._new_pin(options["pin_stdin"])
-        signer_key = keys.import_pkcs12(
+        signer_key = services.import_pkcs12(
             actor=None, user=user, data=data, passphrase=passphrase, pin=pin, trust_issuer=options["trust_issuer"]
         )
         self.stdout.write(f"Imported certificate {signer_key.certificate_serial} for {user.username}")
@@ -151,7 +151,7 @@ class Command(BaseCommand):
         signer_key = self._active_key(user)
         old_pin = self._stdin_line("old PIN") if options["pin_stdin"] else getpass("Current PIN: ")
         new_pin = self._new_pin(options["pin_stdin"])
-        keys.change_pin(actor=None, signer_key=signer_key, old_pin=old_pin, new_pin=new_pin)
+        services.change_pin(actor=None, signer_key=signer_key, old_pin=old_pin, new_pin=new_pin)
         self.stdout.write(f"PIN changed for {user.username}")
 
     def do_register_pkcs11(self, options):
@@ -168,18 +168,18 @@ class Command(BaseCommand):
             )
         except ValueError:
             raise CommandError("The public key file is neither a PEM nor a DER public key.")
-        title = " ".join((options["title"] or keys.signer_title(user)).split())
+        title = " ".join((options["title"] or selectors.signer_title(user)).split())
         if not title:
             raise CommandError("Give the signer's position with --title.")
-        cert = ca.issue_certificate_for_public_key(
+        cert = pki.issue_certificate_for_public_key(
             public_key=public_key, name=user.full_name or user.username, title=title, nip=user.nip, email=user.email
         )
-        signer_key = keys.register_pkcs11_key(
+        signer_key = services.register_pkcs11_key(
             actor=None,
             user=user,
             token_label=options["token"],
             key_label=options["key"],
-            certificate_pem=ca.pem(cert),
+            certificate_pem=pki.pem(cert),
         )
         self.stdout.write(
             f"Registered certificate {signer_key.certificate_serial} (token {options['token']}) for {user.username}"
@@ -187,14 +187,14 @@ class Command(BaseCommand):
 
     def do_revoke(self, options):
         user = self._user(options["username"])
-        signer_key = keys.revoke_signer_key(actor=None, signer_key=self._active_key(user), reason=options["reason"])
+        signer_key = services.revoke_signer_key(actor=None, signer_key=self._active_key(user), reason=options["reason"])
         self.stdout.write(f"Revoked certificate {signer_key.certificate_serial} of {user.username}")
 
     def do_crl(self, options):
-        authority = ca.regenerate_crl(actor=None)
+        authority = services.regenerate_crl(actor=None)
         if options["der"]:
             Path(options["der"]).write_bytes(bytes(authority.crl_der))
         self.stdout.write(authority.crl_pem, ending="")
 
     def do_export_ca(self, options):
-        self.stdout.write(ca.active_authority().ca_certificate_pem, ending="")
+        self.stdout.write(pki.active_authority().ca_certificate_pem, ending="")

@@ -1,4 +1,5 @@
-"""The verbs of signing: put a letter before its signer, sign a batch with one PIN entry, revoke.
+"""The verbs of signing a document: put a letter before its signer, sign a batch with one PIN entry,
+clear an attempt whose outcome was lost.
 
 - ``request_signature``: a workflow app (permohonan) puts an issued letter before an official.
 - ``sign_documents``: the official signs some of their waiting documents with one PIN: the signer
@@ -10,8 +11,6 @@
 - Never twice: before a signer is asked, the document's ``attempt`` is set and committed; a
   remote signer whose answer was lost (``SigningOutcomeUnknown``) leaves it "unknown", and that document is not tried again
   until an officer has checked it (``clear_unknown_attempt``).
-- ``revoke_document``: the signer or an admin of the issuing office withdraws a signed document
-  with a reason; verification then says revoked, with the date.
 
 What happens after signing in a workflow (the request moves on, a chained request continues) is
 up to the workflow app: it subscribes with ``events.on_signed``; handlers run inside the
@@ -36,8 +35,9 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.letters import selectors as letter_selectors
 from loket.letters.models import Letter
 from loket.letters.rendering import SIGNATURE_BOX
-from loket.signing import events, keys
+from loket.signing import events, selectors
 from loket.signing.models import DocumentStatus, SignedDocument
+from loket.signing.services import keys
 from loket.signing.signers import signer_for
 from loket.signing.signers.base import (
     CertificateInactive,
@@ -77,9 +77,6 @@ def request_signature(*, actor, letter: Letter, signer) -> SignedDocument:
         data={"letter": letter.number, "signer": signer.username},
     )
     return document
-
-
-# --- PIN failures and the lock ---------------------------------------------------------------
 
 
 # --- signing -------------------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     """Sign ``documents`` (waiting for ``actor``) with one PIN entry. Raises ``DomainError`` when
     nothing can be signed (no key, locked, wrong PIN, certificate inactive, signer unreachable);
     otherwise returns what was signed and what failed, with the reason."""
-    key = keys.active_key_for(actor) if actor is not None else None
+    key = selectors.active_key_for(actor) if actor is not None else None
     if key is None:
         raise DomainError(_("You have no signing certificate yet. Ask the system admin to issue one."), code="no_key")
     keys.require_not_locked(key)
@@ -241,32 +238,4 @@ def clear_unknown_attempt(*, actor, document: SignedDocument, reason: str) -> Si
     row.attempt = ""
     row.save(update_fields=["attempt"])
     record(actor=actor, action="signing.clear_attempt", obj=row, reason=reason, office_id=row.letter.office_id)
-    return row
-
-
-@transaction.atomic
-def revoke_document(*, actor, document: SignedDocument, reason: str) -> SignedDocument:
-    """Revoke a signed document: the signer or an admin of the issuing office, with a reason."""
-    row = SignedDocument.objects.select_for_update().select_related("letter__office").get(pk=document.pk)
-    office = row.letter.office
-    if actor is None or not (row.signer_id == actor.pk or policy.allows(actor, policy.MANAGE_OFFICE, office)):
-        raise NotAllowed(_("Only the signer or an admin of %(office)s can revoke this document.") % {"office": office})
-    if row.status != DocumentStatus.SIGNED:
-        raise DomainError(_("Only a signed document can be revoked."), code="not_signed")
-    if row.revoked_at:
-        raise DomainError(_("This document is already revoked."), code="revoked")
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise DomainError(_("Write the reason for revoking in at least 10 characters."), code="reason")
-    row.revoked_at, row.revoked_by, row.revoke_reason = clock.now(), actor, reason[:1000]
-    row.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    record(
-        actor=actor,
-        action="signing.revoke",
-        obj=row,
-        from_state="valid",
-        to_state="revoked",
-        reason=row.revoke_reason,
-        office_id=office.pk,
-    )
     return row

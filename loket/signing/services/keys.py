@@ -1,5 +1,6 @@
 """The verbs of signer keys: issue one from the deployment CA, import a PKCS#12 file, register a key
-that lives in a PKCS#11 token, change the PIN, revoke.
+that lives in a PKCS#11 token, change the PIN, count wrong PINs (revoking a key is in
+``revocation.py``).
 
 Each service takes keyword-only arguments including ``actor`` (None = the system, e.g. the
 ``signing_ca`` management command, run by whoever holds the server), checks permission, runs in one
@@ -21,19 +22,19 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from loket.accounts.models import OfficerRole
 from loket.audit.services import record
-from loket.core import clock, policy
+from loket.core import clock
 from loket.core.errors import DomainError, NotAllowed
-from loket.signing import ca, sealing
+from loket.signing import pki, sealing
 from loket.signing.models import SignerKey, SignerKind
+from loket.signing.selectors import active_key_for, signer_title
+from loket.signing.services.ca import add_trusted_issuer, require_signing_admin
 from loket.signing.signers.base import WrongPin
 
 MIN_PIN_LENGTH = 8
@@ -65,37 +66,11 @@ def check_pin(pin: str) -> str:
     return pin
 
 
-def _is_system_admin(actor) -> bool:
-    if actor is None:
-        return True  # the system: a management command run on the server
-    return policy.manages_system(actor)
-
-
-def _require_system_admin(actor) -> None:
-    if not _is_system_admin(actor):
-        raise NotAllowed(_("Only a system admin may manage signing keys."))
-
-
 def _require_owner_or_system(actor, signer_key: SignerKey) -> None:
     if actor is None:
         return
     if not (getattr(actor, "is_authenticated", False) and actor.pk == signer_key.user_id):
         raise NotAllowed(_("Only the key's owner may change its PIN."))
-
-
-def signer_title(user) -> str:
-    """The position a user signs as: the title of their active penandatangan role, if any."""
-    role = (
-        OfficerRole.objects.filter(user=user, role__in=policy.SIGN.office_roles, is_active=True)
-        .exclude(title="")
-        .order_by("id")
-        .first()
-    )
-    return role.title if role else ""
-
-
-def active_key_for(user) -> SignerKey | None:
-    return SignerKey.objects.filter(user=user, revoked_at__isnull=True).first()
 
 
 def _require_no_active_key(user) -> None:
@@ -107,18 +82,18 @@ def _require_no_active_key(user) -> None:
 
 def _cert_fields(cert: x509.Certificate) -> dict:
     return {
-        "certificate_pem": ca.pem(cert),
-        "certificate_serial": ca.serial_hex(cert),
+        "certificate_pem": pki.pem(cert),
+        "certificate_serial": pki.serial_hex(cert),
         "not_after": cert.not_valid_after_utc,
     }
 
 
-def _audit_data(cert: x509.Certificate | None, signer_key: SignerKey) -> dict:
+def key_audit_data(cert: x509.Certificate | None, signer_key: SignerKey) -> dict:
     data = {"kind": signer_key.kind, "user": signer_key.user.username}
     if cert is not None:
         data.update(
             subject=cert.subject.rfc4514_string(),
-            serial=ca.serial_hex(cert),
+            serial=pki.serial_hex(cert),
             not_after=cert.not_valid_after_utc.isoformat(),
         )
     return data
@@ -130,14 +105,14 @@ def _audit_data(cert: x509.Certificate | None, signer_key: SignerKey) -> dict:
 def issue_signer_key(*, actor, user, pin: str, title: str = "") -> SignerKey:
     """A new key pair for ``user`` with a certificate from the deployment CA, the private key sealed
     with ``pin``. ``title`` (the position in the certificate) defaults to the user's signer role."""
-    _require_system_admin(actor)
+    require_signing_admin(actor)
     check_pin(pin)
     title = " ".join((title or signer_title(user)).split())
     if not title:
         raise DomainError(_("Enter the signer's position (e.g. Lurah Ciputat)."), code="title")
-    authority = ca.active_authority()
-    key = ca.new_private_key()
-    cert = ca.issue_certificate_for_public_key(
+    authority = pki.active_authority()
+    key = pki.new_private_key()
+    cert = pki.issue_certificate_for_public_key(
         public_key=key.public_key(),
         name=user.full_name or user.username,
         title=title,
@@ -145,42 +120,14 @@ def issue_signer_key(*, actor, user, pin: str, title: str = "") -> SignerKey:
         email=user.email,
         authority=authority,
     )
-    sealed = sealing.seal(ca.private_key_der(key), pin)
+    sealed = sealing.seal(pki.private_key_der(key), pin)
     with transaction.atomic():
         _require_no_active_key(user)
         signer_key = SignerKey.objects.create(
             user=user, kind=SignerKind.LOCAL, sealed_key=sealed, created_at=clock.now(), **_cert_fields(cert)
         )
-        record(actor=actor, action="signing.key_issue", obj=signer_key, data=_audit_data(cert, signer_key))
+        record(actor=actor, action="signing.key_issue", obj=signer_key, data=key_audit_data(cert, signer_key))
     return signer_key
-
-
-def _check_key_matches(key, cert: x509.Certificate) -> None:
-    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise DomainError(_("The key in the PKCS#12 file must be RSA or EC."), code="p12_key_type")
-    if isinstance(key, rsa.RSAPrivateKey) and key.key_size < 2048:
-        raise DomainError(_("The RSA key in the PKCS#12 file is too short (at least 2048 bits)."), code="p12_key_size")
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():
-        raise DomainError(_("The key in the PKCS#12 file does not belong to its certificate."), code="p12_mismatch")
-
-
-def _check_signing_certificate(cert: x509.Certificate) -> None:
-    now = clock.now()
-    if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
-        raise DomainError(_("The certificate in the PKCS#12 file is expired or not valid yet."), code="p12_expired")
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return
-    if not (usage.digital_signature or usage.content_commitment):
-        raise DomainError(_("The certificate in the PKCS#12 file may not be used for signing."), code="p12_usage")
-
-
-def _issuer_in_bundle(cert: x509.Certificate, bundle: list[x509.Certificate]) -> x509.Certificate | None:
-    for candidate in bundle:
-        if ca.issued_by(cert, candidate):
-            return candidate
-    return None
 
 
 def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_issuer: bool = False) -> SignerKey:
@@ -190,7 +137,7 @@ def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_
     admin accepted earlier). With ``trust_issuer`` the certificate's direct issuer, which must be in
     the file and be a CA certificate that really signed it, is accepted as an extra trusted issuer
     (audited): the admin vouches for it. Nothing else is trusted implicitly."""
-    _require_system_admin(actor)
+    require_signing_admin(actor)
     check_pin(pin)
     if len(data) > MAX_PKCS12_BYTES:
         raise DomainError(_("The PKCS#12 file is too large."), code="p12_size")
@@ -200,10 +147,10 @@ def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_
         raise DomainError(_("The PKCS#12 file cannot be opened: the file or its passphrase is wrong."), code="p12_open")
     if key is None or cert is None:
         raise DomainError(_("The PKCS#12 file must hold one private key and its certificate."), code="p12_content")
-    _check_key_matches(key, cert)
-    _check_signing_certificate(cert)
-    authority = ca.active_authority()
-    issuer = ca.known_issuer_of(cert, authority)
+    pki.check_key_matches(key, cert)
+    pki.check_signing_certificate(cert)
+    authority = pki.active_authority()
+    issuer = pki.known_issuer_of(cert, authority)
     if issuer is None:
         if not trust_issuer:
             raise DomainError(
@@ -213,21 +160,21 @@ def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_
                 ),
                 code="p12_unknown_issuer",
             )
-        issuer = _issuer_in_bundle(cert, list(bundle or ()))
+        issuer = pki.issuer_in_bundle(cert, list(bundle or ()))
         if issuer is None:
             raise DomainError(
                 _("The issuer's certificate is not in the PKCS#12 file, so it cannot be accepted."),
                 code="p12_no_issuer",
             )
-    sealed = sealing.seal(ca.private_key_der(key), pin)
+    sealed = sealing.seal(pki.private_key_der(key), pin)
     with transaction.atomic():
         _require_no_active_key(user)
-        if ca.known_issuer_of(cert, authority) is None:
-            ca.add_trusted_issuer(authority, issuer, actor=actor)
+        if pki.known_issuer_of(cert, authority) is None:
+            add_trusted_issuer(authority, issuer, actor=actor)
         signer_key = SignerKey.objects.create(
             user=user, kind=SignerKind.LOCAL, sealed_key=sealed, created_at=clock.now(), **_cert_fields(cert)
         )
-        data = _audit_data(cert, signer_key)
+        data = key_audit_data(cert, signer_key)
         data.update(imported=True, issuer=issuer.subject.rfc4514_string())
         record(actor=actor, action="signing.key_import", obj=signer_key, data=data)
     return signer_key
@@ -236,16 +183,16 @@ def import_pkcs12(*, actor, user, data: bytes, passphrase: str, pin: str, trust_
 def register_pkcs11_key(*, actor, user, token_label: str, key_label: str, certificate_pem: str) -> SignerKey:
     """Record that ``user``'s key lives in a PKCS#11 token (``token_label`` / ``key_label``) with
     ``certificate_pem``, which must come from a CA this deployment knows."""
-    _require_system_admin(actor)
+    require_signing_admin(actor)
     token_label = (token_label or "").strip()
     key_label = (key_label or "").strip()
     if not token_label or not key_label:
         raise DomainError(_("Enter the token label and the key label."), code="pkcs11_labels")
     try:
-        cert = ca.load_certificate(certificate_pem)
+        cert = pki.load_certificate(certificate_pem)
     except ValueError:
         raise DomainError(_("The certificate is not a PEM certificate."), code="pkcs11_cert")
-    if ca.known_issuer_of(cert, ca.active_authority()) is None:
+    if pki.known_issuer_of(cert, pki.active_authority()) is None:
         raise DomainError(_("The certificate is not issued by a CA this deployment knows."), code="pkcs11_issuer")
     with transaction.atomic():
         _require_no_active_key(user)
@@ -257,7 +204,7 @@ def register_pkcs11_key(*, actor, user, token_label: str, key_label: str, certif
             created_at=clock.now(),
             **_cert_fields(cert),
         )
-        data = _audit_data(cert, signer_key)
+        data = key_audit_data(cert, signer_key)
         data.update(token=token_label, key_label=key_label)
         record(actor=actor, action="signing.key_register_pkcs11", obj=signer_key, data=data)
     return signer_key
@@ -349,33 +296,4 @@ def change_pin(*, actor, signer_key: SignerKey, old_pin: str, new_pin: str) -> S
         signer_key.locked_until = None
         signer_key.save(update_fields=["sealed_key", "failed_attempts", "locked_until"])
         record(actor=actor, action="signing.pin_change", obj=signer_key, data={"user": signer_key.user.username})
-    return signer_key
-
-
-# --- revocation -------------------------------------------------------------------------------
-
-
-def revoke_signer_key(*, actor, signer_key: SignerKey, reason: str) -> SignerKey:
-    """Revoke the key: it signs nothing more and its certificate's serial goes into a new CRL.
-    Signatures made before keep validating (their timestamp is older than the revocation)."""
-    if not (_is_system_admin(actor) or getattr(actor, "pk", None) == signer_key.user_id):
-        raise NotAllowed(_("Only a system admin or the key's owner may revoke it."))
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        raise DomainError(_("Give the reason for revoking (at least 5 characters)."), code="reason")
-    with transaction.atomic():
-        signer_key = SignerKey.objects.select_for_update().get(pk=signer_key.pk)
-        if signer_key.revoked_at is not None:
-            raise DomainError(_("This key is already revoked."), code="revoked")
-        signer_key.revoked_at = clock.now()
-        signer_key.revocation_reason = reason[:200]
-        signer_key.sealed_key = None  # nothing left to unseal: the key is gone for good
-        signer_key.save(update_fields=["revoked_at", "revocation_reason", "sealed_key"])
-        cert = ca.load_certificate(signer_key.certificate_pem) if signer_key.certificate_pem else None
-        data = _audit_data(cert, signer_key)
-        record(actor=actor, action="signing.key_revoke", obj=signer_key, reason=reason, data=data)
-        if cert is not None:
-            authority = ca.active_authority()
-            if cert.issuer == ca.ca_certificate(authority).subject:
-                ca.regenerate_crl(authority=authority, actor=actor)
     return signer_key

@@ -1,5 +1,5 @@
-"""The deployment's own certificate authority: a root CA, a timestamping (TSA) certificate, the
-certificates of local and PKCS#11 signers, and the CRL.
+"""The deployment's public-key infrastructure: its root CA, its timestamping (TSA) certificate, the
+certificates of local and PKCS#11 signers, and the CRL — the cryptography, and where it is kept.
 
 Why a CA of our own: a letter signed by a lurah must validate in tools that know nothing of Loket
 (poppler's ``pdfsig``, pyHanko, Adobe with the root imported) and keep validating after the lurah
@@ -25,6 +25,10 @@ The CA and TSA private keys are stored sealed (``loket.signing.sealing``) with t
 passphrase from the environment (``LOKET_CA_PASSPHRASE``, required in production; development and
 tests use ``DEV_CA_PASSPHRASE``, which says what it is). The unsealed TSA key is kept in process
 memory after first use (it signs every timestamp); the CA key is unsealed for each use (rare).
+
+This module changes nothing: storing the authority, trusting an issuer and re-signing the CRL are
+the verbs of ``services/ca.py``. It reads the active authority itself (``active_authority``)
+because ``pades`` and ``verification``, helpers like it, need it and sit below the selectors.
 """
 
 from __future__ import annotations
@@ -37,19 +41,17 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from loket.audit.services import record
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.signing import sealing
-from loket.signing.models import SignerKey, SigningAuthority
+from loket.signing.models import SigningAuthority
 
 # Marked as what it is; ca_passphrase() refuses to use it in production.
 DEV_CA_PASSPHRASE = "DEVELOPMENT-ONLY loket CA passphrase - set LOKET_CA_PASSPHRASE in production"  # noqa: S105
@@ -232,43 +234,6 @@ def active_authority() -> SigningAuthority:
     return authority
 
 
-def save_material(material: AuthorityMaterial, *, actor=None) -> SigningAuthority:
-    """Store ``material`` as the active authority, keys sealed, with a first (empty) CRL."""
-    passphrase = ca_passphrase()
-    now = clock.now()
-    authority = SigningAuthority.objects.create(
-        is_active=True,
-        name=material.ca_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value,
-        ca_certificate_pem=pem(material.ca_certificate),
-        ca_key_sealed=sealing.seal(private_key_der(material.ca_key), passphrase),
-        tsa_certificate_pem=pem(material.tsa_certificate),
-        tsa_key_sealed=sealing.seal(private_key_der(material.tsa_key), passphrase),
-        created_at=now,
-    )
-    _write_crl(authority, material.ca_key, now=now)
-    record(
-        actor=actor,
-        action="signing.ca_init",
-        obj=authority,
-        data={
-            "ca_subject": material.ca_certificate.subject.rfc4514_string(),
-            "ca_serial": serial_hex(material.ca_certificate),
-            "ca_sha256": material.ca_certificate.fingerprint(hashes.SHA256()).hex(),
-            "tsa_serial": serial_hex(material.tsa_certificate),
-        },
-    )
-    return authority
-
-
-def init_authority(*, actor=None) -> tuple[SigningAuthority, bool]:
-    """The active authority, made now if there is none (``created`` says which). Idempotent."""
-    with transaction.atomic():
-        existing = SigningAuthority.objects.select_for_update().filter(is_active=True).first()
-        if existing is not None:
-            return existing, False
-        return save_material(build_material(), actor=actor), True
-
-
 def ca_certificate(authority: SigningAuthority) -> x509.Certificate:
     return load_certificate(authority.ca_certificate_pem)
 
@@ -286,7 +251,8 @@ def trusted_issuers(authority: SigningAuthority) -> list[x509.Certificate]:
     return [ca_certificate(authority), *extra_issuers(authority)]
 
 
-def _unseal_ca_key(authority: SigningAuthority):
+def unseal_ca_key(authority: SigningAuthority):
+    """The CA's private key, unsealed for one use (issuing a certificate, signing a CRL)."""
     return load_private_key(sealing.unseal(authority.ca_key_sealed, ca_passphrase()))
 
 
@@ -334,7 +300,7 @@ def issue_certificate_for_public_key(
     )
     if email:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
-    return builder.sign(_unseal_ca_key(authority), hashes.SHA256())
+    return builder.sign(unseal_ca_key(authority), hashes.SHA256())
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -355,49 +321,22 @@ def known_issuer_of(cert: x509.Certificate, authority: SigningAuthority) -> x509
     return None
 
 
-def add_trusted_issuer(authority: SigningAuthority, issuer: x509.Certificate, *, actor=None) -> None:
-    """Accept ``issuer`` (a CA certificate, explicitly, by an admin) for imported certificates."""
-    basic = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value if _has_basic(issuer) else None
-    if basic is None or not basic.ca:
-        raise DomainError(_("The issuer certificate is not a CA certificate."), code="issuer_not_ca")
-    if any(existing == issuer for existing in trusted_issuers(authority)):
-        return
-    authority.extra_issuers_pem = authority.extra_issuers_pem + pem(issuer)
-    authority.save(update_fields=["extra_issuers_pem"])
-    record(
-        actor=actor,
-        action="signing.trust_issuer",
-        obj=authority,
-        data={"issuer": issuer.subject.rfc4514_string(), "sha256": issuer.fingerprint(hashes.SHA256()).hex()},
-    )
-
-
-def _has_basic(cert: x509.Certificate) -> bool:
+def is_ca_certificate(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` says it is a CA (basicConstraints CA), as an accepted issuer must."""
     try:
-        cert.extensions.get_extension_for_class(x509.BasicConstraints)
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return False
-    return True
 
 
-# --- revocation -------------------------------------------------------------------------------
+# --- the CRL ------------------------------------------------------------------------------------
 
 
-def _revoked_of(authority: SigningAuthority) -> list[tuple[int, dt.datetime]]:
-    """(serial, revoked at) of every revoked signer certificate our root issued."""
+def build_crl(
+    authority: SigningAuthority, ca_key, *, number: int, revoked: list[tuple[int, dt.datetime]], now: dt.datetime
+) -> x509.CertificateRevocationList:
+    """The CRL number ``number`` of ``authority``'s root, listing ``revoked`` (serial, revoked at)."""
     ca_cert = ca_certificate(authority)
-    revoked = []
-    rows = SignerKey.objects.filter(revoked_at__isnull=False).exclude(certificate_pem="")
-    for row in rows.only("certificate_pem", "revoked_at"):
-        cert = load_certificate(row.certificate_pem)
-        if cert.issuer == ca_cert.subject:
-            revoked.append((cert.serial_number, row.revoked_at))
-    return sorted(revoked)
-
-
-def _write_crl(authority: SigningAuthority, ca_key, *, now: dt.datetime) -> None:
-    ca_cert = ca_certificate(authority)
-    number = authority.crl_number + 1
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca_cert.subject)
@@ -411,30 +350,50 @@ def _write_crl(authority: SigningAuthority, ca_key, *, now: dt.datetime) -> None
             critical=False,
         )
     )
-    for serial, revoked_at in _revoked_of(authority):
+    for serial, revoked_at in revoked:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at).build()
         )
-    crl = builder.sign(ca_key, hashes.SHA256())
-    authority.crl_der = crl.public_bytes(serialization.Encoding.DER)
-    authority.crl_pem = crl.public_bytes(serialization.Encoding.PEM).decode("ascii")
-    authority.crl_number = number
-    authority.crl_updated_at = now
-    authority.save(update_fields=["crl_der", "crl_pem", "crl_number", "crl_updated_at"])
+    return builder.sign(ca_key, hashes.SHA256())
 
 
-def regenerate_crl(*, authority: SigningAuthority | None = None, actor=None) -> SigningAuthority:
-    """Sign a new CRL now (after a revocation, or by ``signing_ca crl``)."""
-    with transaction.atomic():
-        authority = SigningAuthority.objects.select_for_update().get(pk=(authority or active_authority()).pk)
-        _write_crl(authority, _unseal_ca_key(authority), now=clock.now())
-        record(actor=actor, action="signing.crl", obj=authority, data={"crl_number": authority.crl_number})
-    return authority
-
-
-def current_crl(authority: SigningAuthority) -> x509.CertificateRevocationList:
-    """The CRL to embed in a signature now: re-signed first when it is older than a day."""
+def crl_is_stale(authority: SigningAuthority) -> bool:
+    """No CRL yet, or one older than ``CRL_REFRESH_AFTER``: re-sign it before it goes into a signature."""
     updated = authority.crl_updated_at
-    if not authority.crl_der or updated is None or clock.now() - updated > CRL_REFRESH_AFTER:
-        authority = regenerate_crl(authority=authority)
+    return not authority.crl_der or updated is None or clock.now() - updated > CRL_REFRESH_AFTER
+
+
+def stored_crl(authority: SigningAuthority) -> x509.CertificateRevocationList:
     return x509.load_der_x509_crl(bytes(authority.crl_der))
+
+
+# --- checking an imported key and certificate (PKCS#12) ---------------------------------------------
+
+
+def check_key_matches(key, cert: x509.Certificate) -> None:
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise DomainError(_("The key in the PKCS#12 file must be RSA or EC."), code="p12_key_type")
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size < 2048:
+        raise DomainError(_("The RSA key in the PKCS#12 file is too short (at least 2048 bits)."), code="p12_key_size")
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+        raise DomainError(_("The key in the PKCS#12 file does not belong to its certificate."), code="p12_mismatch")
+
+
+def check_signing_certificate(cert: x509.Certificate) -> None:
+    now = clock.now()
+    if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+        raise DomainError(_("The certificate in the PKCS#12 file is expired or not valid yet."), code="p12_expired")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return
+    if not (usage.digital_signature or usage.content_commitment):
+        raise DomainError(_("The certificate in the PKCS#12 file may not be used for signing."), code="p12_usage")
+
+
+def issuer_in_bundle(cert: x509.Certificate, bundle: list[x509.Certificate]) -> x509.Certificate | None:
+    """The certificate in ``bundle`` (a PKCS#12 file's extra certificates) whose key signed ``cert``."""
+    for candidate in bundle:
+        if issued_by(cert, candidate):
+            return candidate
+    return None
