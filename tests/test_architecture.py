@@ -64,8 +64,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/queueing/views_kiosk.py:kiosk",
     "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",
-    "loket/signing/pades.py:sign_pdf",
-    "loket/signing/services/documents.py:sign_documents",
     "loket/signing/signers/bsre.py:sign_pdf",
 }
 

@@ -412,30 +412,10 @@ def sign_pdf(
     from loket.core import clock
 
     now = now or clock.now()
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        field_name = _field_name(writer.prev)
-        page = _page_index(writer.prev, stamp.page)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("Cannot open the PDF to sign: %s", exc)
-        raise SigningFailed(_("The document is not a PDF that can be signed.")) from exc
+    writer, field_name, page = _open_for_signing(pdf, stamp)
     lines = stamp_lines(stamp, now)
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason or None,
-        location=location or None,
-        embed_validation_info=True,
-        validation_context=context.validation_context(),
-        dss_settings=DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
-    )
-    pdf_signer = signers.PdfSigner(
-        meta,
-        signer=signer,
-        timestamper=context.timestamper,
-        stamp_style=stamp_style(len(lines)),
-        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=tuple(stamp.box)),
+    pdf_signer = _pdf_signer(
+        signer, context, field_name=field_name, page=page, box=stamp.box, lines=lines, reason=reason, location=location
     )
     params = {"url": stamp.verify_url, **{f"line{i}": line for i, line in enumerate(lines)}}
     try:
@@ -446,8 +426,52 @@ def sign_pdf(
     except (SigningError, PdfError, ValueError) as exc:
         logger.exception("PAdES signing failed")
         raise SigningFailed(_("The document could not be signed.")) from exc
-    signed = out.getvalue()
-    timestamper = context.timestamper
+    return _signed_pdf(out.getvalue(), signer=signer, timestamper=context.timestamper, now=now)
+
+
+def _open_for_signing(pdf: bytes, stamp: Stamp) -> tuple[IncrementalPdfFileWriter, str, int]:
+    """(the writer of the incremental update, the new signature field's name, the stamp's page)."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        return writer, _field_name(writer.prev), _page_index(writer.prev, stamp.page)
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("Cannot open the PDF to sign: %s", exc)
+        raise SigningFailed(_("The document is not a PDF that can be signed.")) from exc
+
+
+def _pdf_signer(
+    signer: signers.Signer,
+    context: PadesContext,
+    *,
+    field_name: str,
+    page: int,
+    box,
+    lines: list[str],
+    reason: str,
+    location: str,
+) -> signers.PdfSigner:
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=location or None,
+        embed_validation_info=True,
+        validation_context=context.validation_context(),
+        # the DSS in the signed revision, so that the signature covers the whole file (module docstring)
+        dss_settings=DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
+    )
+    return signers.PdfSigner(
+        meta,
+        signer=signer,
+        timestamper=context.timestamper,
+        stamp_style=stamp_style(len(lines)),
+        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=tuple(box)),
+    )
+
+
+def _signed_pdf(signed: bytes, *, signer: signers.Signer, timestamper, now: dt.datetime) -> SignedPdf:
+    """What the caller stores of a signature: the file, the trusted signing time, the certificate."""
     if isinstance(timestamper, InternalTimeStamper) and getattr(timestamper, "last_time", None):
         # Our own TSA: the token's time and the certificate are known; re-reading the signed file
         # only to find them again costs about a quarter of a signature.

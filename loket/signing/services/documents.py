@@ -170,16 +170,24 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     if key is None:
         raise DomainError(_("You have no signing certificate yet. Ask the system admin to issue one."), code="no_key")
     keys.require_not_locked(key)
-    pending = list(
-        SignedDocument.objects.filter(pk__in=[d.pk for d in documents], signer=actor, status=DocumentStatus.PENDING)
-        .select_related("letter", "letter__office")
-        .order_by("requested_at", "pk")
-    )
+    pending = selectors.pending_documents_of(actor, documents)
     if not pending:
         raise DomainError(_("Choose at least one document waiting for your signature."), code="nothing")
     # One request signs at most SIGNING_MAX_BATCH documents (~0.2 s each), so it finishes well
     # within the web server's timeout; the rest stay in the inbox for the next PIN entry.
     pending, left_over = pending[: max_batch()], pending[max_batch() :]
+    session = _open_session(key, pin)
+    result = BatchResult(remaining=len(left_over))
+    try:
+        for document in pending:
+            _sign_one(session, document, key=key, actor=actor, base_url=base_url, result=result)
+    finally:
+        session.close()
+    return result
+
+
+def _open_session(key, pin: str):
+    """The signer's session for the whole batch (a local key is unsealed once); the PIN is counted."""
     try:
         session = signer_for(key).open_session(pin=pin)
     except WrongPin:
@@ -187,42 +195,40 @@ def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
     except (CertificateInactive, SignerUnavailable) as exc:
         raise DomainError(exc.message, code="signer") from None
     keys.register_right_pin(key)
-    result = BatchResult(remaining=len(left_over))
+    return session
+
+
+def _sign_one(session, document: SignedDocument, *, key, actor, base_url: str, result: BatchResult) -> None:
+    """Sign one document of the batch and store it, or add it to ``result.failed`` saying why."""
+    if not _start_attempt(document, local=key.kind in ("local", "pkcs11")):
+        result.failed.append((document, str(_("An earlier attempt has to be checked first."))))
+        return
+    letter = document.letter
     try:
-        for document in pending:
-            if not _start_attempt(document, local=key.kind in ("local", "pkcs11")):
-                result.failed.append((document, str(_("An earlier attempt has to be checked first."))))
-                continue
-            letter = document.letter
-            try:
-                signed = session.sign_pdf(
-                    letter_selectors.letter_pdf(letter),
-                    stamp=_stamp(document, base_url),
-                    reason=_("Electronic signature of %(title)s number %(number)s")
-                    % {"title": letter.title, "number": letter.number},
-                    location=getattr(letter_selectors.settings_for(letter.office), "place_name", "")
-                    or letter.office.name,
-                )
-            except WrongPin:
-                # A remote signer (BSrE) learns of a wrong passphrase only when asked to sign.
-                _release(document, "")
-                raise keys.register_wrong_pin(key) from None
-            except SigningOutcomeUnknown as exc:
-                _release(document, UNKNOWN)
-                result.failed.append((document, str(exc.message)))
-                continue
-            except SignerError as exc:
-                _release(document, "")
-                result.failed.append((document, str(exc.message)))
-                continue
-            try:
-                result.signed.append(_finish(document, signed, key.kind, actor))
-            except Exception:
-                _release(document, "")
-                raise
-    finally:
-        session.close()
-    return result
+        signed = session.sign_pdf(
+            letter_selectors.letter_pdf(letter),
+            stamp=_stamp(document, base_url),
+            reason=_("Electronic signature of %(title)s number %(number)s")
+            % {"title": letter.title, "number": letter.number},
+            location=getattr(letter_selectors.settings_for(letter.office), "place_name", "") or letter.office.name,
+        )
+    except WrongPin:
+        # A remote signer (BSrE) learns of a wrong passphrase only when asked to sign.
+        _release(document, "")
+        raise keys.register_wrong_pin(key) from None
+    except SigningOutcomeUnknown as exc:
+        _release(document, UNKNOWN)
+        result.failed.append((document, str(exc.message)))
+        return
+    except SignerError as exc:
+        _release(document, "")
+        result.failed.append((document, str(exc.message)))
+        return
+    try:
+        result.signed.append(_finish(document, signed, key.kind, actor))
+    except Exception:
+        _release(document, "")
+        raise
 
 
 @transaction.atomic
