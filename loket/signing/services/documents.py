@@ -115,8 +115,9 @@ def max_batch() -> int:
     return int(getattr(settings, "SIGNING_MAX_BATCH", 50))
 
 
-def _start_attempt(document: SignedDocument, *, local: bool) -> bool:
-    """Mark the attempt (committed before the signer is asked); False if it must not be tried.
+def _start_attempt(document: SignedDocument, *, local: bool, actor=None) -> bool:
+    """Mark the attempt (committed before the signer is asked, with its audit row); False if it
+    must not be tried.
 
     An attempt left "running" for longer than ``SIGNING_STALE_ATTEMPT_MINUTES`` was cut off (the
     worker died). A local or PKCS#11 signer signs in this process and stores nothing elsewhere, so
@@ -124,15 +125,48 @@ def _start_attempt(document: SignedDocument, *, local: bool) -> bool:
     "unknown" for an admin to check."""
     now = clock.now()
     stale = Q(attempt=RUNNING, attempt_started_at__lt=now - stale_after())
+    running = {"attempt": RUNNING, "attempt_started_at": now}
+    # Conditional updates, not read-then-write: two requests signing the same document at once
+    # (a double click) cannot both start it.
     with transaction.atomic():
         rows = SignedDocument.objects.filter(pk=document.pk, status=DocumentStatus.PENDING)
-        if not local:
-            rows.filter(stale).update(attempt=UNKNOWN)
-            return bool(rows.filter(attempt="").update(attempt=RUNNING, attempt_started_at=now))
-        return bool(rows.filter(Q(attempt="") | stale).update(attempt=RUNNING, attempt_started_at=now))
+        if rows.filter(stale).update(**(running if local else {"attempt": UNKNOWN})):
+            _audit_attempt(document, actor, RUNNING, RUNNING if local else UNKNOWN, why="cut off")
+            return local
+        if rows.filter(attempt="").update(**running):
+            _audit_attempt(document, actor, "", RUNNING)
+            return True
+        return False
+
+
+def _audit_attempt(document: SignedDocument, actor, from_state: str, to_state: str, *, why: str = "") -> None:
+    """The audit row of a change of the attempt: "" (none, or no signature came of it), running, or
+    unknown (the answer was lost). A finished one is audited by ``_finish`` as signing.sign."""
+    record(
+        actor=actor,
+        action="signing.attempt",
+        obj=document,
+        from_state=from_state,
+        to_state=to_state,
+        reason=why,
+        office_id=document.letter.office_id,
+    )
+
+
+_SIGNED_FIELDS = (
+    "signed_pdf",
+    "signed_sha256",
+    "signed_at",
+    "certificate_subject",
+    "certificate_serial",
+    "signer_kind",
+    "status",
+    "attempt",
+)
 
 
 def _finish(document: SignedDocument, signed, kind: str, actor) -> SignedDocument:
+    """Store the signed PDF and its facts, with the audit row and the workflow's move (events)."""
     with transaction.atomic():
         row = SignedDocument.objects.select_for_update().select_related("letter").get(pk=document.pk)
         sha256 = hashlib.sha256(signed.pdf).hexdigest()
@@ -144,7 +178,7 @@ def _finish(document: SignedDocument, signed, kind: str, actor) -> SignedDocumen
         row.signer_kind = kind
         row.status = DocumentStatus.SIGNED
         row.attempt = ""
-        row.save()
+        row.save(update_fields=[*_SIGNED_FIELDS])
         record(
             actor=actor,
             action="signing.sign",
@@ -158,8 +192,11 @@ def _finish(document: SignedDocument, signed, kind: str, actor) -> SignedDocumen
         return row
 
 
-def _release(document: SignedDocument, state: str) -> None:
-    SignedDocument.objects.filter(pk=document.pk, attempt=RUNNING).update(attempt=state)
+def _release(document: SignedDocument, state: str, *, actor=None, why: str = "") -> None:
+    """No signature came of the attempt: free the document ("") or leave it "unknown" for a check."""
+    with transaction.atomic():
+        if SignedDocument.objects.filter(pk=document.pk, attempt=RUNNING).update(attempt=state):
+            _audit_attempt(document, actor, RUNNING, state, why=why)
 
 
 def sign_documents(*, actor, documents, pin: str, base_url: str) -> BatchResult:
@@ -200,7 +237,7 @@ def _open_session(key, pin: str):
 
 def _sign_one(session, document: SignedDocument, *, key, actor, base_url: str, result: BatchResult) -> None:
     """Sign one document of the batch and store it, or add it to ``result.failed`` saying why."""
-    if not _start_attempt(document, local=key.kind in ("local", "pkcs11")):
+    if not _start_attempt(document, local=key.kind in ("local", "pkcs11"), actor=actor):
         result.failed.append((document, str(_("An earlier attempt has to be checked first."))))
         return
     letter = document.letter
@@ -214,20 +251,20 @@ def _sign_one(session, document: SignedDocument, *, key, actor, base_url: str, r
         )
     except WrongPin:
         # A remote signer (BSrE) learns of a wrong passphrase only when asked to sign.
-        _release(document, "")
+        _release(document, "", actor=actor, why="wrong PIN")
         raise keys.register_wrong_pin(key) from None
     except SigningOutcomeUnknown as exc:
-        _release(document, UNKNOWN)
+        _release(document, UNKNOWN, actor=actor, why=str(exc.message))
         result.failed.append((document, str(exc.message)))
         return
     except SignerError as exc:
-        _release(document, "")
+        _release(document, "", actor=actor, why=str(exc.message))
         result.failed.append((document, str(exc.message)))
         return
     try:
         result.signed.append(_finish(document, signed, key.kind, actor))
-    except Exception:
-        _release(document, "")
+    except Exception as exc:
+        _release(document, "", actor=actor, why=f"storing the signature failed: {exc.__class__.__name__}")
         raise
 
 

@@ -269,8 +269,16 @@ def register_wrong_pin(signer_key: SignerKey) -> DomainError:
 
 
 def register_right_pin(signer_key: SignerKey) -> None:
+    """A right PIN ends the count of wrong ones (and a lock that has run out); audited when it did."""
     if signer_key.failed_attempts or signer_key.locked_until:
-        SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=0, locked_until=None)
+        with transaction.atomic():
+            SignerKey.objects.filter(pk=signer_key.pk).update(failed_attempts=0, locked_until=None)
+            record(
+                actor=signer_key.user,
+                action="signing.pin_reset",
+                obj=signer_key,
+                data={"wrong_before": signer_key.failed_attempts},
+            )
         signer_key.failed_attempts, signer_key.locked_until = 0, None
 
 

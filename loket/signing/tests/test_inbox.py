@@ -84,6 +84,11 @@ def test_a_batch_is_signed_with_one_pin_and_each_gets_its_own_qr(lurah, staff, o
     pdf = selectors.signed_pdf(first)
     assert pdf.startswith(b"%PDF") and selectors.document_by_hash(first.signed_sha256) == first
     assert AuditEntry.objects.filter(action="signing.sign").count() == 3
+    # each attempt was audited when it was marked, before the signer was asked
+    attempts = AuditEntry.objects.filter(action="signing.attempt", actor=lurah).order_by("pk")
+    assert [(e.object_id, e.from_state, e.to_state) for e in attempts] == [
+        (str(d.pk), "", "running") for d in documents
+    ]
     assert all(PIN not in str(e.data) and PIN not in e.reason for e in AuditEntry.objects.all())
 
 
@@ -122,6 +127,7 @@ def test_wrong_pins_are_counted_and_lock_after_five(lurah, staff, office, freeze
     assert err.value.code == "locked"
     freeze(now + dt.timedelta(minutes=16))
     assert len(services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE).signed) == 1
+    assert AuditEntry.objects.filter(action="signing.pin_reset", actor=lurah).count() == 1  # the lock ended
 
 
 def test_lockout_limits_are_settings(lurah, staff, office, settings):
@@ -187,6 +193,8 @@ def test_a_lost_remote_answer_is_never_retried_automatically(lurah, staff, offic
     assert result.signed == [] and len(result.failed) == 1
     document.refresh_from_db()
     assert document.attempt == services.documents.UNKNOWN
+    lost = AuditEntry.objects.filter(action="signing.attempt", object_id=str(document.pk)).latest("pk")
+    assert (lost.from_state, lost.to_state, lost.reason) == ("running", "unknown", "unknown outcome")
     monkeypatch.setattr(services.documents, "signer_for", real)
     result = services.sign_documents(actor=lurah, documents=[document], pin=PIN, base_url=BASE)
     assert result.signed == [] and "diperiksa" in result.failed[0][1]
@@ -296,6 +304,8 @@ def test_a_cut_off_local_attempt_is_retried_and_a_remote_one_waits_for_a_check(l
     assert services.documents._start_attempt(other, local=False) is False  # remote: needs a check
     other.refresh_from_db()
     assert other.attempt == services.documents.UNKNOWN
+    cut_off = AuditEntry.objects.filter(action="signing.attempt", object_id=str(other.pk)).latest("pk")
+    assert (cut_off.from_state, cut_off.to_state, cut_off.reason) == ("running", "unknown", "cut off")
 
 
 def test_a_batch_signs_at_most_the_configured_number(lurah, staff, office, settings):
