@@ -40,7 +40,6 @@ PENDING_VIEW_QUERIES = {
     "loket/queueing/views_kiosk.py",
     "loket/queueing/views_manage.py",
     "loket/queueing/views_print.py",
-    "loket/signing/views.py",
 }
 PENDING_BIG_MODULES = {
     "loket/letters/services.py",
