@@ -55,7 +55,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/notifications/channels/http.py:__init__",
     "loket/notifications/channels/smpp.py:__init__",
     "loket/notifications/channels/smpp.py:_submit_part",
-    "loket/notifications/services.py:enqueue",
     "loket/offices/services.py:add_schedule_exception",
     "loket/queueing/config.py:save_quota",
     "loket/queueing/config.py:save_service_group",

@@ -1,4 +1,4 @@
-"""Forms of the notification pages. They only parse input; the rules live in otp.py and services.py."""
+"""Forms of the notification pages. They only parse input; the rules live in the services."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

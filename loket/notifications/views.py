@@ -3,7 +3,7 @@
 ``masuk-kode/`` is public and must not tell whether an account exists: whatever NIK or number is
 typed, the answer is the same ("if it is registered with a verified phone, a code is on its way")
 and the code step looks the same; a wrong code, a code for nobody and a used-up budget give the
-same messages. Requests are limited per phone (``otp.py``) and per client address (``throttle``).
+same messages. Requests are limited per phone (``services/otp.py``) and per client address (``throttle``).
 
 ``laporan-kirim/<channel>/`` is where HTTP gateways report delivery (public: the gateway has no
 account; each channel checks its own signature or token in ``parse_webhook`` and raises a
@@ -28,10 +28,11 @@ from django.views.decorators.http import require_GET, require_POST
 from loket.accounts.models import User
 from loket.core.access import citizen_required, login_required, public
 from loket.core.errors import DomainError
-from loket.notifications import email_check, otp, selectors, services, throttle
+from loket.notifications import selectors, services, throttle
 from loket.notifications.channels.registry import webhook_channel
 from loket.notifications.forms import CodeForm, LoginStartForm, PreferenceForm
 from loket.notifications.models import Channel
+from loket.notifications.services import email_check, otp
 
 logger = logging.getLogger(__name__)
 

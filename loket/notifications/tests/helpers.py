@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from loket.notifications import services, worker
+from loket.notifications import services
+from loket.notifications.services import delivery
 
 BOOKING = {
     "nomor": "A-012",
@@ -24,4 +25,4 @@ def enqueue_booking(user=None, *, event_key="queueing.booked:ticket:42", **kwarg
 
 def run_once(registry, worker_id="w1", limit=10):
     """One claim and the processing of every claimed row: the outcomes, in order."""
-    return [worker.process(n, registry) for n in worker.claim_batch(worker_id, limit)]
+    return [delivery.process(n, registry) for n in delivery.claim_batch(worker_id, limit)]

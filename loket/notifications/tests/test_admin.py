@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from loket.accounts.factories import OfficerFactory
 from loket.audit.models import AuditEntry
-from loket.notifications import services, worker
+from loket.notifications import services
 from loket.notifications.models import MessageTemplate, Notification, Status
+from loket.notifications.services import delivery
 from loket.notifications.tests.conftest import SENT_BUT_UNKNOWN
 from loket.notifications.tests.helpers import enqueue_booking, run_once
 
@@ -59,7 +60,7 @@ def test_a_valid_text_is_saved_through_the_service_and_audited(admin_client):
 
 def test_the_outbox_is_read_only_filtered_and_never_shows_an_unsent_code(admin_client, clock):
     from loket.accounts.factories import CitizenFactory
-    from loket.notifications import otp
+    from loket.notifications.services import otp
 
     citizen = CitizenFactory()
     code_row = otp.send_phone_code(user=citizen)
@@ -83,14 +84,14 @@ def test_staff_send_an_uncertain_message_again(admin_client, clock, registry, fa
     ContactPreference.objects.create(user=citizen, channels=["sms"])
     fakes["sms"].script = [SENT_BUT_UNKNOWN]
     row = enqueue_booking(citizen)
-    assert run_once(registry) == [worker.UNCERTAIN]
+    assert run_once(registry) == [delivery.UNCERTAIN]
     changelist = reverse("admin:notifications_notification_changelist")
     response = admin_client.post(changelist, {"action": "send_again", "_selected_action": [row.pk]}, follow=True)
     assert "1 pesan akan dikirim ulang." in response.content.decode()
     row.refresh_from_db()
     assert row.status == Status.PENDING and not row.possibly_sent
     assert AuditEntry.objects.get(action="notifications.resend").from_state == "uncertain"
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     # a sent message cannot be "sent again"
     response = admin_client.post(changelist, {"action": "send_again", "_selected_action": [row.pk]}, follow=True)
     assert "Hanya pesan yang gagal atau tidak pasti yang dapat dikirim ulang." in response.content.decode()

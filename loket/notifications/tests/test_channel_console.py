@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from loket.accounts.factories import CitizenFactory
-from loket.notifications import worker
 from loket.notifications.channels.base import OutgoingMessage
 from loket.notifications.channels.console import ConsoleChannel
 from loket.notifications.channels.registry import build_registry
 from loket.notifications.models import ContactPreference, Notification, Status
+from loket.notifications.services import delivery as worker
 from loket.notifications.tests.helpers import enqueue_booking, run_once
 
 CONSOLE = {

@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections, transaction
 
-from loket.notifications import services, worker
+from loket.notifications import services
 from loket.notifications.channels.base import TemporaryFailure
 from loket.notifications.channels.registry import Registry
 from loket.notifications.models import DeliveryAttempt, Notification, Status
+from loket.notifications.services import delivery
 from loket.notifications.tests.conftest import IN_CI, FakeChannel
 from loket.notifications.tests.helpers import BOOKING
 
@@ -76,9 +77,9 @@ def test_four_workers_send_each_of_200_messages_exactly_once():
 
     def drain(i):
         processed = []
-        while claimed := worker.claim_batch(f"w{i}", 5):
+        while claimed := delivery.claim_batch(f"w{i}", 5):
             for notification in claimed:
-                assert worker.process(notification, registry) == worker.SENT
+                assert delivery.process(notification, registry) == delivery.SENT
                 processed.append(notification.pk)
         return processed
 
@@ -100,8 +101,8 @@ def test_retries_under_concurrency_still_send_each_message_once(settings):
 
     def drain(i):
         while _still_open():
-            for notification in worker.claim_batch(f"w{i}", 3):
-                worker.process(notification, registry)
+            for notification in delivery.claim_batch(f"w{i}", 3):
+                delivery.process(notification, registry)
         return True
 
     race(WORKERS, drain)

@@ -5,8 +5,9 @@ from django.core import signing
 from django.urls import reverse
 
 from loket.accounts.factories import CitizenFactory
-from loket.notifications import email_check, services
+from loket.notifications import services
 from loket.notifications.models import ContactPreference, Notification, TemplateKey
+from loket.notifications.services import email_check
 
 pytestmark = pytest.mark.django_db
 

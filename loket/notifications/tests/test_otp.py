@@ -9,9 +9,10 @@ import pytest
 from loket.accounts.factories import CitizenFactory
 from loket.audit.models import AuditEntry
 from loket.core.errors import DomainError
-from loket.notifications import otp, worker
+from loket.notifications import selectors
 from loket.notifications.channels.base import TemporaryFailure
 from loket.notifications.models import ContactPreference, Notification, OneTimeCode, Status
+from loket.notifications.services import delivery, otp, retention
 from loket.notifications.tests.helpers import run_once
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def test_a_code_goes_by_phone_is_stored_as_a_keyed_hash_and_scrubbed_once_sent(c
     assert notification.channels == ["whatsapp", "sms"] and notification.expires_at == clock.now + dt.timedelta(
         minutes=5
     )
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     [message] = fakes["whatsapp"].calls
     code = code_in(message.text)
     assert message.text.startswith(f"Kode masuk Loket: {code}. Berlaku 5 menit.")
@@ -79,7 +80,7 @@ def test_an_expired_code_fails_and_its_text_is_scrubbed(clock, registry):
     row = otp.issue_code(purpose="login", user=citizen, phone=citizen.phone)
     code = code_in(row.notification.text)
     clock.advance(minutes=5)
-    assert worker.scrub_expired() == 1
+    assert retention.scrub_expired() == 1
     notification = Notification.objects.get(pk=row.notification_id)
     assert notification.status == Status.FAILED and code not in notification.text
     with pytest.raises(DomainError):
@@ -152,9 +153,9 @@ def test_no_code_ever_reaches_a_log(clock, registry, fakes, caplog):
     codes = []
     row = otp.issue_code(purpose="login", user=citizen, phone=citizen.phone)
     codes.append(code_in(row.notification.text))
-    assert run_once(registry) == [worker.RETRY]
+    assert run_once(registry) == [delivery.RETRY]
     clock.advance(minutes=1)
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     for _ in range(2):
         with pytest.raises(DomainError):
             otp.verify_code(purpose="login", user_or_phone=citizen, code="000000" if codes[0] != "000000" else "111111")
@@ -197,18 +198,18 @@ def test_verify_phone_refuses_a_code_for_a_number_the_account_no_longer_has():
 
 def test_who_can_log_in_by_code():
     citizen = verified_citizen()
-    assert otp.login_user_for(citizen.nik) == citizen
-    assert otp.login_user_for(f"{citizen.nik[:4]} {citizen.nik[4:]}") == citizen
-    assert otp.login_user_for("0" + citizen.phone.removeprefix("+62")) == citizen
-    assert otp.login_user_for(CitizenFactory().nik) is None  # phone not verified
-    assert otp.login_user_for("3674041311879999") is None  # no account
+    assert selectors.login_user_for(citizen.nik) == citizen
+    assert selectors.login_user_for(f"{citizen.nik[:4]} {citizen.nik[4:]}") == citizen
+    assert selectors.login_user_for("0" + citizen.phone.removeprefix("+62")) == citizen
+    assert selectors.login_user_for(CitizenFactory().nik) is None  # phone not verified
+    assert selectors.login_user_for("3674041311879999") is None  # no account
     # a phone two citizens verified: only by NIK
     sibling = CitizenFactory(phone=citizen.phone)
     ContactPreference.objects.create(
         user=sibling, verified_phone=citizen.phone, phone_verified_at=dt.datetime.now(dt.UTC)
     )
-    assert otp.login_user_for(citizen.phone) is None
-    assert otp.login_user_for(sibling.nik) == sibling
+    assert selectors.login_user_for(citizen.phone) is None
+    assert selectors.login_user_for(sibling.nik) == sibling
     with pytest.raises(DomainError) as exc:
-        otp.login_user_for("halo")
+        selectors.login_user_for("halo")
     assert exc.value.code == "login"

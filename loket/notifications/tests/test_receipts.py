@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 
 from loket.accounts.factories import CitizenFactory
-from loket.notifications import services, worker
+from loket.notifications import services
 from loket.notifications.channels.base import Receipt
+from loket.notifications.management.worker import run_worker
 from loket.notifications.models import PendingReceipt, Status
+from loket.notifications.services import delivery
 from loket.notifications.tests.helpers import enqueue_booking, run_once
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(clock, registry):
     row = enqueue_booking(CitizenFactory())
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     row.refresh_from_db()
     return row
 
@@ -38,7 +40,7 @@ def test_a_failed_receipt_falls_back_to_the_next_channel(clock, sent, registry, 
     assert row.last_error == "Tidak terkirim (WhatsApp): UNDELIV"
     # the same receipt again: nothing more
     assert services.apply_receipt(Receipt(provider_id=sent.provider_id, delivered=False)).channel == "sms"
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     row.refresh_from_db()
     assert row.status == Status.SENT and row.channel == "sms" and len(fakes["sms"].calls) == 1
 
@@ -64,12 +66,12 @@ def test_a_receipt_for_an_unknown_id_is_ignored(sent):
 
 def test_a_receipt_that_comes_before_the_send_is_recorded_is_applied_then(clock, registry, fakes):
     row = enqueue_booking(CitizenFactory())
-    [claimed] = worker.claim_batch("w1", 1)
+    [claimed] = delivery.claim_batch("w1", 1)
     # the gateway answers so fast that its receipt arrives while the worker is still in send()
     early = f"prov-loket-ntf-{row.pk}-whatsapp-1"
     assert services.apply_receipt(Receipt(provider_id=early, delivered=True)) is None
     assert PendingReceipt.objects.filter(provider_id=early).count() == 1
-    assert worker.process(claimed, registry) == worker.SENT
+    assert delivery.process(claimed, registry) == delivery.SENT
     row.refresh_from_db()
     assert row.status == Status.DELIVERED and row.provider_id == early
     assert not PendingReceipt.objects.exists()
@@ -84,7 +86,7 @@ def test_kept_receipts_are_retried_by_the_worker_loop_and_forgotten_after_a_week
     assert sent.status == Status.DELIVERED
     assert list(PendingReceipt.objects.values_list("provider_id", flat=True)) == ["not-ours"]
     clock.advance(days=8)
-    assert worker.run_worker("w1", once=True, registry=registry) == 0
+    assert run_worker("w1", once=True, registry=registry) == 0
     assert not PendingReceipt.objects.exists()
 
 

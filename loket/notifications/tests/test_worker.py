@@ -7,10 +7,11 @@ from django.core import mail
 from django.core.management import call_command
 
 from loket.accounts.factories import CitizenFactory
-from loket.notifications import worker
 from loket.notifications.channels.base import OutcomeUnknown, PermanentFailure, TemporaryFailure
 from loket.notifications.channels.registry import Registry, build_registry
+from loket.notifications.management.worker import run_worker
 from loket.notifications.models import ContactPreference, DeliveryAttempt, Notification, Outcome, Status
+from loket.notifications.services import delivery, retention
 from loket.notifications.tests.conftest import SENT_BUT_UNKNOWN
 from loket.notifications.tests.helpers import enqueue_booking, run_once
 
@@ -26,7 +27,7 @@ def citizen_with(*channels, **fields):
 def test_a_message_is_sent_once_and_every_attempt_recorded(clock, registry, fakes):
     citizen = CitizenFactory()
     row = enqueue_booking(citizen)
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     row.refresh_from_db()
     assert row.status == Status.SENT and row.sent_at == clock.now
     assert row.provider_id == f"prov-loket-ntf-{row.pk}-whatsapp-1"
@@ -46,7 +47,7 @@ def test_temporary_failures_back_off_exponentially_then_fall_back_to_the_next_ch
     fakes["whatsapp"].script = [TemporaryFailure("throttled")] * 5
     row = enqueue_booking(CitizenFactory())
     for n in range(1, 5):
-        assert run_once(registry) == [worker.RETRY]
+        assert run_once(registry) == [delivery.RETRY]
         row.refresh_from_db()
         assert row.status == Status.PENDING
         assert row.next_attempt_at == clock.now + dt.timedelta(seconds=30 * 2 ** (n - 1))  # 30, 60, 120, 240
@@ -54,10 +55,10 @@ def test_temporary_failures_back_off_exponentially_then_fall_back_to_the_next_ch
         clock.advance(seconds=29 * 2 ** (n - 1))
         assert run_once(registry) == []  # not due yet
         clock.now = row.next_attempt_at
-    assert run_once(registry) == [worker.FALLBACK]  # the fifth attempt on WhatsApp
+    assert run_once(registry) == [delivery.FALLBACK]  # the fifth attempt on WhatsApp
     row.refresh_from_db()
     assert (row.channel, row.channel_attempts, row.status, row.next_attempt_at) == ("sms", 0, "pending", clock.now)
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     assert len(fakes["whatsapp"].calls) == 5 and len(fakes["sms"].calls) == 1
     outcomes = list(row.delivery_attempts.order_by("number").values_list("channel", "outcome"))
     assert outcomes == [("whatsapp", "temporary")] * 5 + [("sms", "sent")]
@@ -70,7 +71,7 @@ def test_after_the_last_channel_gives_up_the_message_is_failed_saying_why(clock,
     for _ in range(5):
         results += run_once(registry)
         clock.advance(hours=1)
-    assert results == [worker.RETRY] * 4 + [worker.FAILED]
+    assert results == [delivery.RETRY] * 4 + [delivery.FAILED]
     row.refresh_from_db()
     assert row.status == Status.FAILED and row.attempts == 5
     assert row.last_error == "Tidak ada saluran yang dapat mengirim pesan ini — SMS: SMSC down."
@@ -83,26 +84,26 @@ def test_the_number_of_attempts_per_channel_is_a_setting(clock, registry, fakes,
     settings.NOTIFY_MAX_ATTEMPTS = 2
     fakes["sms"].script = [TemporaryFailure("down")] * 2
     row = enqueue_booking(citizen_with("sms"))
-    assert run_once(registry) == [worker.RETRY]
+    assert run_once(registry) == [delivery.RETRY]
     clock.advance(minutes=1)
-    assert run_once(registry) == [worker.FAILED]
+    assert run_once(registry) == [delivery.FAILED]
     assert Notification.objects.get(pk=row.pk).attempts == 2
 
 
 def test_backoff_is_capped_and_jittered(settings):
-    assert worker.backoff(1) == dt.timedelta(seconds=30)
-    assert worker.backoff(3) == dt.timedelta(seconds=120)
-    assert worker.backoff(20) == dt.timedelta(seconds=3600)
+    assert delivery.backoff(1) == dt.timedelta(seconds=30)
+    assert delivery.backoff(3) == dt.timedelta(seconds=120)
+    assert delivery.backoff(20) == dt.timedelta(seconds=3600)
     settings.NOTIFY_BACKOFF_JITTER = 0.2
-    waits = {worker.backoff(2).total_seconds() for _ in range(50)}
+    waits = {delivery.backoff(2).total_seconds() for _ in range(50)}
     assert all(60 <= w <= 72 for w in waits) and len(waits) > 1
 
 
 def test_a_permanent_failure_falls_back_from_whatsapp_to_sms_at_once(clock, registry, fakes):
     fakes["whatsapp"].script = [PermanentFailure("not a WhatsApp number")]
     row = enqueue_booking(CitizenFactory())
-    assert run_once(registry) == [worker.FALLBACK]
-    assert run_once(registry) == [worker.SENT]  # same instant: no backoff
+    assert run_once(registry) == [delivery.FALLBACK]
+    assert run_once(registry) == [delivery.SENT]  # same instant: no backoff
     row.refresh_from_db()
     assert row.status == Status.SENT and row.channel == "sms"
     assert [m.id for m in fakes["sms"].calls] == [f"loket-ntf-{row.pk}-sms"]
@@ -115,7 +116,7 @@ def test_a_permanent_failure_falls_back_from_whatsapp_to_sms_at_once(clock, regi
 def test_an_unknown_outcome_on_a_channel_that_cannot_deduplicate_is_uncertain_and_never_resent(clock, registry, fakes):
     fakes["sms"].script = [SENT_BUT_UNKNOWN]
     row = enqueue_booking(citizen_with("sms", "whatsapp"))
-    assert run_once(registry) == [worker.UNCERTAIN]
+    assert run_once(registry) == [delivery.UNCERTAIN]
     row.refresh_from_db()
     assert row.status == Status.UNCERTAIN and row.possibly_sent
     assert row.last_error == "SMS: connection lost after the request was sent"
@@ -129,9 +130,9 @@ def test_an_unknown_outcome_on_a_channel_that_cannot_deduplicate_is_uncertain_an
 def test_an_unknown_outcome_on_a_deduplicating_channel_is_retried_with_the_same_id(clock, registry, fakes):
     fakes["whatsapp"].script = [SENT_BUT_UNKNOWN]
     row = enqueue_booking(CitizenFactory())
-    assert run_once(registry) == [worker.RETRY]
+    assert run_once(registry) == [delivery.RETRY]
     clock.advance(seconds=30)
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     calls = fakes["whatsapp"].calls
     assert [m.id for m in calls] == [f"loket-ntf-{row.pk}-whatsapp"] * 2
     assert len(fakes["whatsapp"].delivered) == 1  # the gateway dropped the copy
@@ -145,7 +146,7 @@ def test_unknown_outcomes_never_fall_back_to_another_channel(clock, registry, fa
     for _ in range(6):
         results += run_once(registry)
         clock.advance(hours=1)
-    assert results == [worker.RETRY] * 4 + [worker.UNCERTAIN]
+    assert results == [delivery.RETRY] * 4 + [delivery.UNCERTAIN]
     assert fakes["sms"].calls == []
     row.refresh_from_db()
     assert row.status == Status.UNCERTAIN
@@ -155,15 +156,15 @@ def test_unknown_outcomes_never_fall_back_to_another_channel(clock, registry, fa
 def test_an_unexpected_error_in_a_channel_counts_as_an_unknown_outcome(clock, registry, fakes):
     fakes["sms"].script = [RuntimeError("bug in the channel")]
     row = enqueue_booking(citizen_with("sms"))
-    assert run_once(registry) == [worker.UNCERTAIN]
+    assert run_once(registry) == [delivery.UNCERTAIN]
     assert Notification.objects.get(pk=row.pk).last_error == "SMS: RuntimeError: bug in the channel"
 
 
 def _die_mid_send(row_pk, registry):
     """A worker claims the message, commits its attempt and is killed before the channel answers."""
-    [claimed] = worker.claim_batch("dead-worker", 10)
+    [claimed] = delivery.claim_batch("dead-worker", 10)
     assert claimed.pk == row_pk
-    started = worker._start(claimed, registry)
+    started = delivery._start(claimed, registry)
     assert not isinstance(started, str)
     return started
 
@@ -174,7 +175,7 @@ def test_a_killed_worker_on_a_channel_that_cannot_deduplicate_is_never_resent(cl
     clock.advance(seconds=299)
     assert run_once(registry, "w2") == []  # the lease still holds
     clock.advance(seconds=2)
-    assert run_once(registry, "w2") == [worker.UNCERTAIN]
+    assert run_once(registry, "w2") == [delivery.UNCERTAIN]
     row.refresh_from_db()
     assert row.status == Status.UNCERTAIN and row.possibly_sent
     [attempt] = row.delivery_attempts.all()
@@ -189,7 +190,7 @@ def test_a_killed_worker_on_a_deduplicating_channel_is_resent_with_the_same_id(c
     row = enqueue_booking(citizen_with("whatsapp", "sms"))
     _die_mid_send(row.pk, registry)
     clock.advance(seconds=301)
-    assert run_once(registry, "w2") == [worker.SENT]
+    assert run_once(registry, "w2") == [delivery.SENT]
     row.refresh_from_db()
     assert [m.id for m in fakes["whatsapp"].calls] == [row.message_id] == [f"loket-ntf-{row.pk}-whatsapp"]
     assert list(row.delivery_attempts.order_by("number").values_list("worker", "outcome")) == [
@@ -201,9 +202,9 @@ def test_a_killed_worker_on_a_deduplicating_channel_is_resent_with_the_same_id(c
 
 def test_a_worker_killed_before_its_attempt_left_nothing_open_and_the_message_is_simply_sent(clock, registry, fakes):
     row = enqueue_booking(citizen_with("sms"))
-    worker.claim_batch("dead-worker", 10)
+    delivery.claim_batch("dead-worker", 10)
     clock.advance(seconds=301)
-    assert run_once(registry, "w2") == [worker.SENT]
+    assert run_once(registry, "w2") == [delivery.SENT]
     assert Notification.objects.get(pk=row.pk).attempts == 1
 
 
@@ -211,9 +212,9 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(clock, re
     row = enqueue_booking(citizen_with("whatsapp"))
     slow_row, attempt, channel, _address = _die_mid_send(row.pk, registry)
     clock.advance(seconds=301)
-    assert run_once(registry, "w2") == [worker.SENT]
+    assert run_once(registry, "w2") == [delivery.SENT]
     # the slow worker's channel finally answers
-    assert worker._finish(slow_row, attempt, channel, Outcome.SENT, "", "late", registry) == worker.LOST
+    assert delivery._finish(slow_row, attempt, channel, Outcome.SENT, "", "late", registry) == delivery.LOST
     row.refresh_from_db()
     assert row.status == Status.SENT and row.provider_id != "late"
     attempt.refresh_from_db()
@@ -222,18 +223,18 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(clock, re
 
 def test_a_worker_does_not_start_a_message_whose_lease_it_lost_before_starting(clock, registry, fakes):
     enqueue_booking(citizen_with("sms"))
-    [claimed] = worker.claim_batch("w1", 10)
+    [claimed] = delivery.claim_batch("w1", 10)
     clock.advance(seconds=301)
-    [again] = worker.claim_batch("w2", 10)
-    assert worker.process(claimed, registry) == worker.LOST
-    assert worker.process(again, registry) == worker.SENT
+    [again] = delivery.claim_batch("w2", 10)
+    assert delivery.process(claimed, registry) == delivery.LOST
+    assert delivery.process(again, registry) == delivery.SENT
     assert len(fakes["sms"].calls) == 1
 
 
 def test_channels_not_configured_are_skipped(clock, fakes):
     only_sms = Registry({"sms": fakes["sms"]})
     row = enqueue_booking(CitizenFactory())  # whatsapp, then sms
-    assert run_once(only_sms) == [worker.SENT]
+    assert run_once(only_sms) == [delivery.SENT]
     row.refresh_from_db()
     assert row.channel == "sms" and fakes["whatsapp"].calls == []
 
@@ -242,7 +243,7 @@ def test_with_the_default_settings_a_message_without_email_fails_saying_no_chann
     row = enqueue_booking(CitizenFactory())
     default = build_registry()
     assert default.names == ["email"]
-    assert run_once(default) == [worker.FAILED]
+    assert run_once(default) == [delivery.FAILED]
     row.refresh_from_db()
     assert row.status == Status.FAILED and row.attempts == 0
     assert row.last_error == (
@@ -255,7 +256,7 @@ def test_the_default_email_channel_sends_through_djangos_email_backend(clock):
     citizen = citizen_with("email", "sms", email="warga@contoh.id")
     ContactPreference.objects.filter(user=citizen).update(verified_email=citizen.email, email_verified_at=clock.now)
     row = enqueue_booking(citizen)
-    assert run_once(build_registry()) == [worker.SENT]
+    assert run_once(build_registry()) == [delivery.SENT]
     [sent] = mail.outbox
     assert sent.to == ["warga@contoh.id"] and sent.subject == "Tiket antrean A-012 - Kecamatan Ciputat"
     assert sent.body == row.text
@@ -266,7 +267,7 @@ def test_the_default_email_channel_sends_through_djangos_email_backend(clock):
 def test_an_expired_message_is_not_sent(clock, registry, fakes):
     row = enqueue_booking(citizen_with("sms"), expires_at=clock.now + dt.timedelta(minutes=5))
     clock.advance(minutes=5)
-    assert run_once(registry) == [worker.EXPIRED]
+    assert run_once(registry) == [delivery.EXPIRED]
     row.refresh_from_db()
     assert row.status == Status.FAILED and "kedaluwarsa" in row.last_error
     assert fakes["sms"].calls == []
@@ -275,7 +276,7 @@ def test_an_expired_message_is_not_sent(clock, registry, fakes):
 def test_run_worker_once_sends_everything_due_and_closes_the_channels(clock, registry, fakes):
     for n in range(25):
         enqueue_booking(CitizenFactory(), event_key=f"queueing.booked:ticket:{n}")
-    assert worker.run_worker("w1", once=True, batch=10, registry=registry) == 25
+    assert run_worker("w1", once=True, batch=10, registry=registry) == 25
     assert Notification.objects.filter(status=Status.SENT).count() == 25
     assert len(fakes["whatsapp"].calls) == 25
     assert all(f.closed for f in fakes.values())
@@ -286,12 +287,12 @@ def test_a_stopping_worker_gives_back_what_it_did_not_start(clock, registry):
 
     for n in range(3):
         enqueue_booking(CitizenFactory(), event_key=f"queueing.booked:ticket:{n}")
-    claimed = worker.claim_batch("w1", 10)
-    assert all(worker.release(n) for n in claimed)
+    claimed = delivery.claim_batch("w1", 10)
+    assert all(delivery.release(n) for n in claimed)
     assert Notification.objects.filter(status=Status.PENDING, claimed_by="").count() == 3
     stop = threading.Event()
     stop.set()
-    assert worker.run_worker("w1", stop_event=stop, registry=registry) == 0
+    assert run_worker("w1", stop_event=stop, registry=registry) == 0
 
 
 def test_the_management_command_runs_a_worker_once(clock):
@@ -307,24 +308,24 @@ def test_the_management_command_runs_a_worker_once(clock):
 
 
 def test_old_final_messages_and_expired_codes_are_purged_waiting_ones_never(clock, registry, settings):
-    from loket.notifications import otp
     from loket.notifications.models import OneTimeCode
+    from loket.notifications.services import otp
 
     settings.NOTIFY_RETENTION_DAYS = 30
     citizen = citizen_with("sms", phone="+6281234567890")
     sent = enqueue_booking(citizen, event_key="queueing.booked:ticket:1")
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     waiting = enqueue_booking(citizen, event_key="queueing.booked:ticket:2")
     Notification.objects.filter(pk=waiting.pk).update(next_attempt_at=clock.now + dt.timedelta(days=60))
     code = otp.send_phone_code(user=citizen)
     clock.advance(days=1)
-    assert worker.scrub_expired() == 1  # its message was never sent: now failed, the code scrubbed
-    assert worker.purge_old() == (0, 0)  # the code expired less than two days ago: the daily limit counts it
+    assert retention.scrub_expired() == 1  # its message was never sent: now failed, the code scrubbed
+    assert retention.purge_old() == (0, 0)  # the code expired less than two days ago: the daily limit counts it
     clock.advance(days=1, minutes=10)
-    assert worker.purge_old() == (0, 1)
+    assert retention.purge_old() == (0, 1)
     assert not OneTimeCode.objects.filter(pk=code.pk).exists()
     clock.advance(days=28)  # 30 days and 10 minutes after the messages were written
-    assert worker.purge_old() == (2, 0)  # the sent booking and the code's message (final: it expired)
+    assert retention.purge_old() == (2, 0)  # the sent booking and the code's message (final: it expired)
     assert not Notification.objects.filter(pk=sent.pk).exists()
     assert not DeliveryAttempt.objects.filter(notification_id=sent.pk).exists()
     assert Notification.objects.filter(pk=waiting.pk, status=Status.PENDING).exists()  # still to be sent
@@ -333,16 +334,16 @@ def test_old_final_messages_and_expired_codes_are_purged_waiting_ones_never(cloc
 def test_retention_zero_keeps_messages_for_ever(clock, registry, settings):
     settings.NOTIFY_RETENTION_DAYS = 0
     enqueue_booking(citizen_with("sms", phone="+6281234567890"))
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     clock.advance(days=3650)
-    assert worker.purge_old() == (0, 0)
+    assert retention.purge_old() == (0, 0)
     assert Notification.objects.count() == 1
 
 
 def test_a_worker_purges_when_it_starts(clock, registry, settings):
     settings.NOTIFY_RETENTION_DAYS = 30
     enqueue_booking(citizen_with("sms", phone="+6281234567890"))
-    assert run_once(registry) == [worker.SENT]
+    assert run_once(registry) == [delivery.SENT]
     clock.advance(days=31)
-    assert worker.run_worker("w1", once=True, registry=registry) == 0
+    assert run_worker("w1", once=True, registry=registry) == 0
     assert Notification.objects.count() == 0

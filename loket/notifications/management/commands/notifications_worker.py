@@ -1,4 +1,4 @@
-"""``manage.py notifications_worker [--once] [--batch N]``: send the outbox (``worker.py``).
+"""``manage.py notifications_worker [--once] [--batch N]``: send the outbox (``management/worker.py``).
 
 Run one process per worker; several may run at once, on one or more machines. SIGTERM or
 Ctrl-C finishes the message being sent, gives the rest of the batch back and stops.
@@ -13,7 +13,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from loket.notifications.worker import run_worker
+from loket.notifications.management.worker import run_worker
 
 
 class Command(BaseCommand):

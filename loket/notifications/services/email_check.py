@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from loket.audit.services import record
 from loket.core import clock
 from loket.core.errors import DomainError
-from loket.notifications import services
 from loket.notifications.models import ContactPreference, Notification, TemplateKey
+from loket.notifications.services.outbox import enqueue
 
 SALT = "loket.notifications.email-check"
 MAX_AGE = dt.timedelta(days=2)
@@ -38,7 +38,7 @@ def send_link(*, user, base_url: str) -> Notification | None:
     token = signing.dumps({"u": user.pk, "e": email.lower()}, salt=SALT)
     link = base_url.rstrip("/") + reverse("notifications:verify_email_link", args=[token])
     with transaction.atomic():
-        return services.enqueue(
+        return enqueue(
             event_key=f"email_verify:{user.pk}:{clock.now().isoformat()}",
             template=TemplateKey.EMAIL_VERIFY,
             to_email=email,

@@ -1,4 +1,5 @@
-"""Workers: claim due messages, send each on its channel, record what happened.
+"""Delivery: claim due messages, send each on its channel, record what happened (the workers' loop
+that calls these is ``management/worker.py``).
 
 Several workers may run at once (one process each: ``manage.py notifications_worker``); each
 message is still sent at most once, and a worker that dies mid-send never makes anybody get the
@@ -49,8 +50,12 @@ A worker killed mid-send
 
 Channels not configured (absent from ``NOTIFY_CHANNELS``) are skipped like a permanent failure.
 One-time codes: a message past ``expires_at`` is not sent (failed, "expired"); the text of a
-message holding a code is scrubbed once it is sent, final or expired (``scrub_expired`` runs in
-every loop of ``run_worker``).
+message holding a code is scrubbed once it is sent, final or expired (``retention.scrub_expired``
+runs every few seconds in ``run_worker``).
+
+A ``DeliveryAttempt`` row is the audit trail of a send (who — the worker —, when, on which channel,
+what the gateway answered), written before the send and never deleted while its message is kept:
+sends are not audited a second time in the audit table.
 """
 
 from __future__ import annotations
@@ -59,11 +64,9 @@ import datetime as dt
 import logging
 import re
 import secrets
-import threading
-import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -74,19 +77,11 @@ from loket.notifications.channels.base import (
     PermanentFailure,
     TemporaryFailure,
 )
-from loket.notifications.channels.registry import Registry, build_registry
-from loket.notifications.models import (
-    FINAL_STATUSES,
-    Channel,
-    DeliveryAttempt,
-    Notification,
-    OneTimeCode,
-    Outcome,
-    PendingReceipt,
-    Status,
-)
+from loket.notifications.channels.registry import Registry
+from loket.notifications.models import Channel, DeliveryAttempt, Notification, Outcome, Status
 from loket.notifications.phones import gateway_msisdn
-from loket.notifications.services import apply_pending_receipts, next_channel, retry_pending_receipts, scrub
+from loket.notifications.services.outbox import next_channel, scrub
+from loket.notifications.services.receipts import apply_pending_receipts
 
 logger = logging.getLogger(__name__)
 
@@ -336,130 +331,3 @@ def process(notification: Notification, channel_registry: Registry) -> str:
     else:
         outcome, error, provider_id = Outcome.SENT, "", result.provider_id or ""
     return _finish(row, attempt, channel, outcome, error, provider_id, channel_registry)
-
-
-# --- housekeeping and the loop ------------------------------------------------------------------
-
-
-PENDING_RECEIPT_DAYS = 7
-
-
-def forget_old_receipts() -> int:
-    """Receipts no send ever matched (not ours, or the send was never recorded) are dropped."""
-    cutoff = clock.now() - dt.timedelta(days=PENDING_RECEIPT_DAYS)
-    return PendingReceipt.objects.filter(received_at__lt=cutoff).delete()[0]
-
-
-def scrub_expired() -> int:
-    """Messages whose one-time code expired: not sent any more (failed), their text scrubbed."""
-    now = clock.now()
-    done = 0
-    rows = Notification.objects.filter(expires_at__lte=now).exclude(redacted_text="").exclude(status=Status.SENDING)
-    for pk in rows.values_list("pk", flat=True)[:500]:
-        with transaction.atomic():
-            row = Notification.objects.select_for_update().filter(pk=pk).exclude(status=Status.SENDING).first()
-            if row is None or not row.redacted_text:
-                continue
-            fields = scrub(row, now)
-            if row.status == Status.PENDING:
-                row.status, row.last_error = Status.FAILED, _("Not sent: it expired before it could be sent.")
-                fields += ["status", "last_error"]
-            row.save(update_fields=fields)
-            done += 1
-    return done
-
-
-# One-time codes are kept two days after they expire: the daily rate limit counts the last 24 hours.
-CODE_KEEP_DAYS = 2
-PURGE_CHUNK = 1000
-PURGE_EVERY_SECONDS = 3600.0
-# Scrubbing expired codes and retrying early receipts: often enough for a 5-minute code, and not on
-# every claim round (scrub_expired reads the outbox by expiry).
-HOUSEKEEPING_EVERY_SECONDS = 5.0
-
-
-def purge_old() -> tuple[int, int]:
-    """Personal data kept no longer than needed: messages in a final state created more than
-    ``NOTIFY_RETENTION_DAYS`` ago (0: kept for ever), with their attempts, and one-time codes two
-    days after they expired. Messages still waiting or being sent are never touched. Deletes in
-    chunks, so that a first run on a large outbox does not hold one long transaction. Returns
-    (messages, codes) deleted."""
-    now = clock.now()
-    messages = 0
-    days = int(getattr(settings, "NOTIFY_RETENTION_DAYS", 180))
-    if days > 0:
-        old = Notification.objects.filter(status__in=FINAL_STATUSES, created_at__lt=now - dt.timedelta(days=days))
-        while chunk := list(old.values_list("pk", flat=True)[:PURGE_CHUNK]):
-            with transaction.atomic():
-                DeliveryAttempt.objects.filter(notification_id__in=chunk).delete()
-                messages += (
-                    Notification.objects.filter(pk__in=chunk, status__in=FINAL_STATUSES)
-                    .delete()[1]
-                    .get(Notification._meta.label, 0)
-                )
-    codes = OneTimeCode.objects.filter(expires_at__lt=now - dt.timedelta(days=CODE_KEEP_DAYS)).delete()[0]
-    if messages or codes:
-        logger.info("notifications: purged %s old messages and %s expired one-time codes", messages, codes)
-    return messages, codes
-
-
-def _refresh_connection() -> None:
-    """Drop a connection that is too old or broken (a long-running worker), as Django does
-    around each request; never inside a transaction (a test's, or a caller's)."""
-    if not connection.in_atomic_block:
-        close_old_connections()
-
-
-def run_worker(
-    worker_id: str,
-    *,
-    once: bool = False,
-    batch: int = 10,
-    poll_seconds: float = 2.0,
-    stop_event: threading.Event | None = None,
-    registry: Registry | None = None,
-) -> int:
-    """Claim and send until ``stop_event`` is set (or, with ``once``, until nothing is due).
-    Returns the number of messages processed."""
-    stop_event = stop_event or threading.Event()
-    registry = registry if registry is not None else build_registry()
-    processed = 0
-    next_purge = next_housekeeping = 0.0  # both at start, then every so often (not every round)
-    try:
-        while not stop_event.is_set():
-            _refresh_connection()
-            try:
-                if time.monotonic() >= next_purge:
-                    purge_old()
-                    next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-                if time.monotonic() >= next_housekeeping:
-                    scrub_expired()
-                    retry_pending_receipts()
-                    forget_old_receipts()
-                    next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY_SECONDS
-                claimed = claim_batch(worker_id, batch)
-            except Exception:
-                logger.exception("notifications worker %s: claiming failed", worker_id)
-                if once:
-                    raise
-                stop_event.wait(poll_seconds)
-                continue
-            for position, notification in enumerate(claimed):
-                if stop_event.is_set():
-                    for rest in claimed[position:]:
-                        release(rest)
-                    break
-                try:
-                    process(notification, registry)
-                except Exception:
-                    # Nothing of the message is logged; its lease expires and another round decides.
-                    logger.exception("notifications worker %s: message %s failed", worker_id, notification.pk)
-                processed += 1
-            if not claimed:
-                if once:
-                    break
-                stop_event.wait(poll_seconds)
-    finally:
-        registry.close()
-        _refresh_connection()
-    return processed

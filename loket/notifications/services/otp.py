@@ -6,7 +6,7 @@
 - At most ``OTP_MAX_PER_WINDOW`` (3) codes per phone in ``OTP_WINDOW_MINUTES`` (15) and
   ``OTP_MAX_PER_DAY`` (10) per phone in 24 hours: SMS cost money and a code page must not become
   a way to flood someone's phone.
-- A code is sent like any message, through ``services.enqueue`` (templates ``otp_login`` /
+- A code is sent like any message, through ``outbox.enqueue`` (templates ``otp_login`` /
   ``otp_phone``, event key ``otp.<purpose>:code:<id>``, phone channels only), in the transaction
   that stores it. The SMS is the only place the code appears: it is never logged, never in an
   audit row, never returned to the caller. The outbox row needs the text until it is sent;
@@ -33,12 +33,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import User, UserKind
-from loket.accounts.selectors import looks_like_nik, normalize_nik
-from loket.accounts.services import clean_phone
 from loket.audit.services import record
 from loket.core import clock
 from loket.core.errors import DomainError
-from loket.notifications import services
 from loket.notifications.models import (
     PHONE_CHANNELS,
     CodePurpose,
@@ -49,6 +46,8 @@ from loket.notifications.models import (
     TemplateKey,
 )
 from loket.notifications.phones import is_mobile
+from loket.notifications.selectors import login_user_for
+from loket.notifications.services.outbox import enqueue, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +60,7 @@ def _wrong_code():
 
 
 def _hash(purpose: str, user_id: int, phone: str, code: str) -> str:
+    # The key salt keeps the module's old name: the hashes of codes already issued depend on it.
     return salted_hmac("loket.notifications.otp", f"{purpose}:{user_id}:{phone}:{code}", algorithm="sha256").hexdigest()
 
 
@@ -106,7 +106,7 @@ def issue_code(*, purpose: str, user, phone: str) -> OneTimeCode:
         created_at=now,
         expires_at=now + dt.timedelta(minutes=minutes),
     )
-    notification = services.enqueue(
+    notification = enqueue(
         event_key=f"otp.{purpose}:code:{row.pk}",
         template=TEMPLATES[purpose],
         recipient=user,
@@ -130,7 +130,7 @@ def _retire_message(notification_id: int | None, now: dt.datetime) -> None:
     row = Notification.objects.select_for_update().filter(pk=notification_id).first()
     if row is None:
         return
-    fields = services.scrub(row, now)
+    fields = scrub(row, now)
     if row.status == Status.PENDING:
         row.status, row.last_error = Status.FAILED, _("Not sent: the code was no longer needed.")
         fields += ["status", "last_error"]
@@ -227,29 +227,6 @@ def verify_phone(*, user, code: str) -> ContactPreference:
 
 
 # --- logging in by code ---------------------------------------------------------------------------
-
-
-def login_user_for(login: str) -> User | None:
-    """The citizen a login-by-code request is for: by NIK, or by a phone number that exactly one
-    active citizen verified. None when there is no such citizen (the caller must not say so).
-    Raises DomainError (code "login") only when the input is neither a NIK nor a phone number."""
-    raw = (login or "").strip()
-    citizens = User.objects.filter(kind=UserKind.CITIZEN, is_active=True)
-    if looks_like_nik(raw):
-        user = citizens.filter(nik=normalize_nik(raw)).first()
-    else:
-        try:
-            phone = clean_phone(raw)
-        except DomainError:
-            raise DomainError(
-                _("Enter your NIK (16 digits) or your mobile number, e.g. 0812 3456 7890."), code="login"
-            ) from None
-        matches = list(citizens.filter(phone=phone, contact_preference__verified_phone=phone)[:2])
-        user = matches[0] if len(matches) == 1 else None  # a shared family phone: log in by NIK
-    if user is None:
-        return None
-    preference = ContactPreference.objects.filter(user=user).first()
-    return user if preference is not None and preference.phone_is_verified(user.phone) else None
 
 
 def start_login(*, login: str) -> User | None:
