@@ -26,7 +26,6 @@ PENDING_VIEW_QUERIES = {
     "loket/catalog/api.py",
     "loket/catalog/views.py",
     "loket/letters/views.py",
-    "loket/notifications/views.py",
     "loket/offices/api.py",
     "loket/offices/views.py",
     "loket/offices/views_holidays.py",

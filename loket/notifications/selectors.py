@@ -105,3 +105,8 @@ def login_user_for(login: str) -> User | None:
         return None
     preference = ContactPreference.objects.filter(user=user).first()
     return user if preference is not None and preference.phone_is_verified(user.phone) else None
+
+
+def user_logging_in(pk: int | None) -> User | None:
+    """The account a login by code was started for (kept in the session), if it still exists."""
+    return User.objects.filter(pk=pk).first() if pk else None

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from loket.accounts.models import User
 from loket.core.access import citizen_required, login_required, public
 from loket.core.errors import DomainError
 from loket.notifications import selectors, services, throttle
@@ -135,7 +134,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             if not throttle.spend("login-code", client):
                 error = _too_many_requests()
             else:
-                user = User.objects.filter(pk=pending["user"]).first() if pending.get("user") else None
+                user = selectors.user_logging_in(pending.get("user"))
                 try:
                     user = otp.finish_login(user=user, code=code_form.cleaned_data["code"])
                 except DomainError as exc:
