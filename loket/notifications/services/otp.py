@@ -174,12 +174,20 @@ def verify_code(*, purpose: str, user_or_phone, code: str) -> OneTimeCode:
             match.used_at = now
             match.save(update_fields=["used_at"])
             _retire_message(match.notification_id, now)
-            for other in candidates:
-                if other.pk != match.pk:
-                    other.voided_at = now
-                    other.save(update_fields=["voided_at"])
-                    _retire_message(other.notification_id, now)
-            record(actor=match.user, action="notifications.otp.used", obj=match, from_state="active", to_state="used")
+            others = [other for other in candidates if other.pk != match.pk]
+            for other in others:
+                other.voided_at = now
+                other.save(update_fields=["voided_at"])
+                _retire_message(other.notification_id, now)
+            # The other active codes end with this one: their voiding is told in its audit row.
+            record(
+                actor=match.user,
+                action="notifications.otp.used",
+                obj=match,
+                from_state="active",
+                to_state="used",
+                data={"voided_codes": [other.pk for other in others]},
+            )
             return match
         for row in candidates:
             row.failures += 1

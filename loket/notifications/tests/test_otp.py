@@ -66,6 +66,17 @@ def test_a_code_works_once(clock):
     assert otp.verify_code(purpose="login", user_or_phone=citizen.phone, code=code).pk == row.pk
 
 
+def test_using_a_code_voids_the_other_active_ones_and_its_audit_row_says_which(clock):
+    citizen = verified_citizen()
+    first = otp.issue_code(purpose="login", user=citizen, phone=citizen.phone)
+    second = otp.issue_code(purpose="login", user=citizen, phone=citizen.phone)
+    otp.verify_code(purpose="login", user_or_phone=citizen, code=code_in(second.notification.text))
+    first.refresh_from_db()
+    assert first.voided_at == clock.now and first.used_at is None
+    entry = AuditEntry.objects.get(action="notifications.otp.used", object_id=str(second.pk))
+    assert entry.data == {"voided_codes": [first.pk]}
+
+
 def test_a_code_used_before_its_message_went_out_is_not_sent_and_is_scrubbed(clock, registry, fakes):
     citizen = verified_citizen()
     row = otp.issue_code(purpose="login", user=citizen, phone=citizen.phone)
