@@ -53,6 +53,10 @@ def lock_duration() -> dt.timedelta:
     return dt.timedelta(minutes=int(getattr(settings, "SIGNING_PIN_LOCK_MINUTES", 15)))
 
 
+def _lock_minutes() -> int:
+    return int(lock_duration().total_seconds() // 60)
+
+
 def check_pin(pin: str) -> str:
     """The PIN as given, or ``DomainError`` saying what is wrong with it (see the module docstring)."""
     if not isinstance(pin, str) or len(pin) < MIN_PIN_LENGTH:
@@ -245,15 +249,13 @@ def register_wrong_pin(signer_key: SignerKey) -> DomainError:
             actor=row.user,
             action="signing.pin_locked" if locked else "signing.pin_wrong",
             obj=row,
-            data={"minutes": int(lock_duration().total_seconds() // 60)}
-            if locked
-            else {"attempt": row.failed_attempts},
+            data={"minutes": _lock_minutes()} if locked else {"attempt": row.failed_attempts},
         )
     signer_key.failed_attempts, signer_key.locked_until = row.failed_attempts, row.locked_until
     if locked:
         return DomainError(
             _("Wrong PIN, %(n)s times in a row: signing is locked for %(minutes)s minutes.")
-            % {"n": max_failed_attempts(), "minutes": int(lock_duration().total_seconds() // 60)},
+            % {"n": max_failed_attempts(), "minutes": _lock_minutes()},
             code="locked",
         )
     left = max_failed_attempts() - row.failed_attempts

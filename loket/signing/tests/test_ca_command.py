@@ -210,20 +210,13 @@ def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user,
     cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
     path = tmp_path / "asing.p12"
     stdin = "sandi-p12\n" + PIN + "\n"
+    trusting = ("import-p12", signer_user.username, str(path), "--passphrase-stdin", "--pin-stdin", "--trust-issuer")
 
     path.write_bytes(make_p12(key, cert, b"sandi-p12"))  # without its issuer in the file
     with pytest.raises(CommandError, match="tidak diterbitkan oleh CA yang dikenal"):
         run("import-p12", signer_user.username, str(path), "--passphrase-stdin", "--pin-stdin", stdin=stdin)
     with pytest.raises(CommandError, match="Sertifikat penerbit tidak ada dalam berkas PKCS#12"):
-        run(
-            "import-p12",
-            signer_user.username,
-            str(path),
-            "--passphrase-stdin",
-            "--pin-stdin",
-            "--trust-issuer",
-            stdin=stdin,
-        )
+        run(*trusting, stdin=stdin)
 
     # a certificate claiming that issuer but signed by someone else is not accepted either
     impostor = x509.load_der_x509_certificate(
@@ -231,26 +224,10 @@ def test_import_p12_from_a_foreign_ca_needs_trust_issuer(authority, signer_user,
     )
     path.write_bytes(make_p12(key, cert, b"sandi-p12", [impostor]))
     with pytest.raises(CommandError, match="Sertifikat penerbit tidak ada dalam berkas PKCS#12"):
-        run(
-            "import-p12",
-            signer_user.username,
-            str(path),
-            "--passphrase-stdin",
-            "--pin-stdin",
-            "--trust-issuer",
-            stdin=stdin,
-        )
+        run(*trusting, stdin=stdin)
 
     path.write_bytes(make_p12(key, cert, b"sandi-p12", [material.ca_certificate]))
-    run(
-        "import-p12",
-        signer_user.username,
-        str(path),
-        "--passphrase-stdin",
-        "--pin-stdin",
-        "--trust-issuer",
-        stdin=stdin,
-    )
+    run(*trusting, stdin=stdin)
     authority.refresh_from_db()
     assert pki.extra_issuers(authority) == [material.ca_certificate]
     assert AuditEntry.objects.filter(action="signing.trust_issuer").count() == 1
