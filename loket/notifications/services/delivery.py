@@ -230,20 +230,9 @@ def _start(notification: Notification, registry: Registry):
         if row.expires_at is not None and row.expires_at <= now:
             _final(row, Status.FAILED, _("Not sent: it expired before it could be sent."), now)
             return EXPIRED
-        orphan = row.delivery_attempts.filter(outcome="").order_by("-number").first()
-        if orphan is not None:
-            # Its worker died (or lost its lease) during the send: the message may have gone out.
-            orphan.outcome, orphan.finished_at = Outcome.UNKNOWN, now
-            orphan.error = _(
-                "The worker stopped during this attempt (its lease expired): the message may have been sent."
-            )
-            orphan.save(update_fields=["outcome", "finished_at", "error"])
-            row.possibly_sent = True
-            row.last_error = f"{_label(orphan.channel)}: {orphan.error}"
-            channel = registry.get(orphan.channel)
-            if channel is None or not channel.dedupes or row.channel_attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-                _final(row, Status.UNCERTAIN, row.last_error, now)
-                return UNCERTAIN
+        if not _close_orphan(row, registry, now):
+            _final(row, Status.UNCERTAIN, row.last_error, now)
+            return UNCERTAIN
         while True:
             if registry.get(row.channel) is None:
                 reason = _not_configured()
@@ -267,6 +256,22 @@ def _start(notification: Notification, registry: Registry):
             notification=row, number=row.attempts, channel=row.channel, worker=row.claimed_by, started_at=now
         )
     return row, attempt, registry.get(row.channel), address
+
+
+def _close_orphan(row: Notification, registry: Registry, now: dt.datetime) -> bool:
+    """Close the attempt a dead worker left open (outcome unknown); False when the message must not
+    be sent again because of it: it may have gone out, and its channel does not de-duplicate."""
+    orphan = row.delivery_attempts.filter(outcome="").order_by("-number").first()
+    if orphan is None:
+        return True
+    # Its worker died (or lost its lease) during the send: the message may have gone out.
+    orphan.outcome, orphan.finished_at = Outcome.UNKNOWN, now
+    orphan.error = _("The worker stopped during this attempt (its lease expired): the message may have been sent.")
+    orphan.save(update_fields=["outcome", "finished_at", "error"])
+    row.possibly_sent = True
+    row.last_error = f"{_label(orphan.channel)}: {orphan.error}"
+    channel = registry.get(orphan.channel)
+    return not (channel is None or not channel.dedupes or row.channel_attempts >= settings.NOTIFY_MAX_ATTEMPTS)
 
 
 def _finish(row, attempt, channel, outcome: str, error: str, provider_id: str, registry: Registry) -> str:
