@@ -2,7 +2,7 @@
 
 - ``Notification`` is one message to one person for one event. It is written by
   ``services.enqueue`` inside the transaction of the event that causes it (a booking, a status
-  change), so a message exists exactly when its event committed. Workers (``worker.py``) send it.
+  change), so a message exists exactly when its event committed. Workers (``services/delivery.py``) send it.
   The same event never creates the same person's message twice: ``(event_key, recipient_key,
   template)`` is unique.
 - ``DeliveryAttempt`` is every try on a channel, written and committed *before* the channel is
@@ -11,9 +11,9 @@
 - ``MessageTemplate`` is the admin-editable Indonesian text of each kind of message
   (``templating.py``: variables only, defaults shipped in code).
 - ``PendingReceipt`` holds a delivery receipt that arrived before its send was recorded.
-- ``OneTimeCode`` is a login or phone-verification code, stored only as a keyed hash (``otp.py``).
+- ``OneTimeCode`` is a login or phone-verification code, stored only as a keyed hash (``services/otp.py``).
 
-Statuses of a notification (``worker.py`` explains the moves)::
+Statuses of a notification (``services/delivery.py`` explains the moves)::
 
     pending ──claim──> sending ──sent──> sent ──receipt──> delivered
        ^                 │  │                 └──receipt (failed, no next channel)──> failed

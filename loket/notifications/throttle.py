@@ -1,7 +1,7 @@
 """A per-client request budget for the public login-by-code page, kept in Django's cache.
 
 The page answers the same whether an account exists or not, and codes are limited per phone
-(``otp.py``); this budget caps what one client address may ask in an hour (codes requested and
+(``services/otp.py``); this budget caps what one client address may ask in an hour (codes requested and
 codes typed together, ``OTP_REQUESTS_PER_IP_PER_HOUR``), so the page cannot be used to try many
 NIKs or phone numbers. With several server processes, configure a shared cache (CACHES) so they
 count together; the default local-memory cache counts per process.

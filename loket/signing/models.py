@@ -1,6 +1,6 @@
 """Electronic signatures: the deployment's own certificate authority and each signer's key.
 
-Change them only through ``loket.signing.ca`` and ``loket.signing.keys`` (sealing, audit). No
+Change them only through ``loket.signing.services`` (sealing, audit). No
 private key is ever stored in the clear: the CA and TSA keys are sealed with the deployment
 passphrase (env ``LOKET_CA_PASSPHRASE``), a local signer's key with the signer's own PIN
 (``loket.signing.sealing``: Argon2id + AES-256-GCM); a PKCS#11 key never leaves its token and a
