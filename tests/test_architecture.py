@@ -46,7 +46,6 @@ PENDING_BIG_MODULES = {
     "loket/letters/services.py",
     "loket/notifications/channels/http.py",
     "loket/notifications/channels/smpp.py",
-    "loket/permohonan/services.py",
     "loket/signing/signers/bsre.py",
 }
 PENDING_LONG_FUNCTIONS = {

@@ -1,4 +1,5 @@
-"""Read-only questions about requests: working days and deadlines, who may see what, worklists."""
+"""Read-only questions about requests: working days and deadlines, where a citizen may take a
+service, who may see what, one request's parts (form fields, uploads, steps), worklists."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from loket.catalog.models import Service
+from loket.catalog.models import Requirement, Service, ServiceField
 from loket.catalog.selectors import services_offered_at
 from loket.core import clock, policy
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
-from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status
+from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status, Upload
 
 # Officers who work on requests at their office (the signer signs in issue 6's inbox).
 CHUNK_DAYS = 31
@@ -122,8 +123,27 @@ def _within(code: str, area: str) -> bool:
     return code == area or code.startswith(area + ".")
 
 
+def step_office(slug: str) -> Office:
+    """The office a citizen chose for a step (checked against ``step_offices`` when they chose it)."""
+    return Office.objects.get(slug=slug)
+
+
 def prerequisites_of(service: Service) -> list:
     return list(service.prerequisite_links.select_related("required_service").order_by("order"))
+
+
+def service_fields(service: Service) -> list[ServiceField]:
+    """The service's own form fields, in their order."""
+    return list(service.fields.all())
+
+
+def upload_requirements(service: Service) -> list[Requirement]:
+    """The documents to upload for ``service``: its own, then those of the steps it needs first
+    (e.g. the KTP and KK the kelurahan needs for the surat pengantar), each once."""
+    services = [service, *(link.required_service for link in prerequisites_of(service))]
+    return list(
+        Requirement.objects.filter(service__in=services, needs_upload=True).order_by("service_id", "order", "id")
+    )
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -164,6 +184,36 @@ def may_see_documents(actor, permohonan: Permohonan) -> bool:
     if permohonan.parent_id:
         chain.append(permohonan.parent)
     return any(policy.allows(actor, policy.SEE_REQUESTS, p.office) for p in chain)
+
+
+# --- one request's parts ------------------------------------------------------------------------
+
+
+def uploaded_requirement_ids(permohonan: Permohonan) -> set[int]:
+    return set(permohonan.uploads.values_list("requirement_id", flat=True))
+
+
+def upload_for_requirement(permohonan: Permohonan, requirement: Requirement) -> Upload | None:
+    return permohonan.uploads.filter(requirement=requirement).first()
+
+
+def uploads_for_service(permohonan: Permohonan, service: Service) -> list[Upload]:
+    """The request's documents that ``service`` asks for (those a step of the chain needs)."""
+    return list(permohonan.uploads.filter(requirement__service=service))
+
+
+def steps_of(permohonan: Permohonan) -> list[Permohonan]:
+    """The steps (e.g. the surat pengantar) of a main request, in the order they were made."""
+    return list(permohonan.steps.select_related("office", "service").order_by("created_at", "pk"))
+
+
+def withdrawable_steps_of(permohonan: Permohonan) -> list[Permohonan]:
+    """The steps that go when the citizen withdraws the main request: those not verified yet."""
+    return list(permohonan.steps.filter(status__in=(Status.DIAJUKAN, Status.DIKEMBALIKAN, Status.DRAFT)))
+
+
+def permohonan_with_letter(letter_id: int) -> Permohonan | None:
+    return Permohonan.objects.filter(letter_id=letter_id).first()
 
 
 @dataclass(frozen=True)
@@ -220,6 +270,15 @@ def pickup_offices(permohonan: Permohonan) -> list[Office]:
             .order_by("name")
         )
     return found
+
+
+def permohonan_by_pickup_token(token: str) -> Permohonan | None:
+    """The request whose pickup QR code holds ``token`` (not scoped: the caller checks who asks)."""
+    return (
+        Permohonan.objects.select_related("office", "pickup_office", "service", "citizen")
+        .filter(pickup_token=token)
+        .first()
+    )
 
 
 def last_identity(citizen) -> dict:
