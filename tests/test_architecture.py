@@ -31,8 +31,6 @@ PENDING_VIEW_QUERIES = {
     "loket/offices/views.py",
     "loket/offices/views_holidays.py",
     "loket/offices/views_staff.py",
-    "loket/permohonan/views_citizen.py",
-    "loket/permohonan/views_staff.py",
     "loket/queueing/api.py",
     "loket/queueing/views_board.py",
     "loket/queueing/views_citizen.py",

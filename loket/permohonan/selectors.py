@@ -1,5 +1,6 @@
 """Read-only questions about requests: working days and deadlines, where a citizen may take a
-service, who may see what, one request's parts (form fields, uploads, steps), worklists."""
+service, who may see what, one request and its parts (form fields, uploads, steps, history),
+worklists and the pickup desk."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from loket.audit.models import AuditEntry
+from loket.audit.selectors import audit_trail_for_object
 from loket.catalog.models import Requirement, Service, ServiceField
 from loket.catalog.selectors import services_offered_at
 from loket.core import clock, policy
@@ -120,7 +123,27 @@ def step_offices(main_office: Office, at_kind: str, required: Service) -> list[O
 
 
 def _within(code: str, area: str) -> bool:
-    return code == area or code.startswith(area + ".")
+    """Region ``code`` is ``area`` or lies inside it (never inside an empty area)."""
+    return bool(area) and (code == area or code.startswith(area + "."))
+
+
+def _nik_region(citizen) -> tuple[str, str]:
+    """The kecamatan and kabupaten/kota codes of the region a NIK was issued in."""
+    nik = getattr(citizen, "nik", "") or ""
+    if len(nik) < 6 or not nik[:6].isdigit():
+        return "", ""
+    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}", f"{nik[0:2]}.{nik[2:4]}"
+
+
+def office_choices(service: Service, citizen) -> list[tuple[Office, int]]:
+    """(office, nearness) of the offices that offer ``service``: the citizen's kecamatan first (0),
+    then their city (1), then the others (2), by the region their NIK was issued in."""
+    kecamatan, city = _nik_region(citizen)
+    choices = []
+    for office in offices_for_service(service):
+        nearness = 0 if _within(office.region_id, kecamatan) else 1 if _within(office.region_id, city) else 2
+        choices.append((office, nearness))
+    return sorted(choices, key=lambda c: c[1])
 
 
 def step_office(slug: str) -> Office:
@@ -186,7 +209,31 @@ def may_see_documents(actor, permohonan: Permohonan) -> bool:
     return any(policy.allows(actor, policy.SEE_REQUESTS, p.office) for p in chain)
 
 
+def permohonan_by_code(actor, code: str) -> Permohonan | None:
+    """The request with tracking code ``code`` if ``actor`` may see it (``permohonan_for``), else
+    None: a stranger's code looks the same as one that does not exist."""
+    return permohonan_for(actor).filter(code=code).first()
+
+
+def recent_permohonan_for(actor, limit: int = 200) -> list[Permohonan]:
+    """The requests ``actor`` may see, newest first (a citizen's "my requests")."""
+    return list(permohonan_for(actor).select_related("parent").order_by("-created_at")[:limit])
+
+
+def upload_for(actor, *, code: str, pk: int) -> Upload | None:
+    """Upload ``pk`` of request ``code`` if ``actor`` may see that request's documents, else None."""
+    p = Permohonan.objects.select_related("office", "parent__office").filter(code=code).first()
+    if p is None or not may_see_documents(actor, p):
+        return None
+    return p.uploads.filter(pk=pk).first()
+
+
 # --- one request's parts ------------------------------------------------------------------------
+
+
+def uploads_of(permohonan: Permohonan) -> list[Upload]:
+    """The request's documents, in the order of their requirements."""
+    return list(permohonan.uploads.select_related("requirement").order_by("requirement__order", "pk"))
 
 
 def uploaded_requirement_ids(permohonan: Permohonan) -> set[int]:
@@ -214,6 +261,11 @@ def withdrawable_steps_of(permohonan: Permohonan) -> list[Permohonan]:
 
 def permohonan_with_letter(letter_id: int) -> Permohonan | None:
     return Permohonan.objects.filter(letter_id=letter_id).first()
+
+
+def history_of(permohonan: Permohonan) -> list[AuditEntry]:
+    """The request's audit rows (``permohonan.*``), oldest first."""
+    return [e for e in audit_trail_for_object(permohonan) if e.action.startswith("permohonan.")]
 
 
 @dataclass(frozen=True)
@@ -270,6 +322,13 @@ def pickup_offices(permohonan: Permohonan) -> list[Office]:
             .order_by("name")
         )
     return found
+
+
+def ready_for_pickup_at(office: Office, limit: int = 200) -> list[Permohonan]:
+    """Documents waiting to be collected at ``office`` (the pickup office, else the handling one)."""
+    here = Q(pickup_office=office) | Q(pickup_office__isnull=True, office=office)
+    ready = Permohonan.objects.filter(here, status=Status.SIAP_DIAMBIL)
+    return list(ready.select_related("service", "citizen").order_by("finished_at")[:limit])
 
 
 def permohonan_by_pickup_token(token: str) -> Permohonan | None:
