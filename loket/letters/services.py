@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile, File
@@ -46,27 +45,12 @@ from loket.letters.models import (
     LetterTemplate,
     OfficeLetterSettings,
 )
+from loket.letters.rendering import Signer, build_document
 from loket.offices.models import Office
 from loket.offices.selectors import local_today
 
-# The mark on every preview page (the letter's language is Indonesian whatever the UI language).
-PREVIEW_BANNER = "PRATINJAU — belum bernomor dan belum ditandatangani"
-PREVIEW_WATERMARK = "PRATINJAU"
-
 MAX_UNIT_LINES = 4
 _NIP = re.compile(r"\d{18}")
-
-
-@dataclass(frozen=True)
-class Signer:
-    """Who signs: name, position (e.g. "Lurah Gunung Pangilun"), NIP (18 digits, empty for a signer
-    without one, e.g. a kepala desa), and an optional stand-in line above the position, e.g.
-    "a.n. LURAH GUNUNG PANGILUN" (with the title "Sekretaris Kelurahan") or "Plt."."""
-
-    name: str
-    title: str
-    nip: str = ""
-    on_behalf_line: str = ""
 
 
 # --- permission -------------------------------------------------------------------------------
@@ -425,41 +409,6 @@ def _logo_of(settings_row: OfficeLetterSettings) -> rendering.Logo | None:
         content = handle.read()
     extension = "jpg" if content.startswith(rendering.JPEG_MAGIC) else "png"
     return rendering.Logo(content, extension)
-
-
-def build_document(
-    *,
-    settings_row: OfficeLetterSettings,
-    office: Office,
-    title: str,
-    number: str,
-    blocks: list[dict],
-    issued_on: dt.date,
-    signer: Signer,
-    preview: bool = False,
-) -> dict[str, Any]:
-    """The JSON document ``letter.typ`` lays out (stored with the letter, so it can be re-rendered)."""
-    return {
-        "meta": {"author": office.name, "keywords": [number]},
-        "letterhead": {
-            "government": settings_row.government_line,
-            "units": settings_row.unit_line_list,
-            "address": settings_row.address_line,
-            "contact": settings_row.contact_line,
-            "logo_sha256": settings_row.logo_sha256 if settings_row.logo else "",
-        },
-        "title": title,
-        "number": number,
-        "blocks": blocks,
-        "place_date": f"{settings_row.place_name}, {format_date(issued_on)}",
-        "signer": {
-            "on_behalf": signer.on_behalf_line,
-            "title": signer.title,
-            "name": signer.name,
-            "nip": signer.nip,
-        },
-        "preview": {"banner": PREVIEW_BANNER, "watermark": PREVIEW_WATERMARK} if preview else None,
-    }
 
 
 def _require_settings(office: Office) -> OfficeLetterSettings:
