@@ -41,7 +41,6 @@ PENDING_VIEW_QUERIES = {
     "loket/signing/views.py",
 }
 PENDING_BIG_MODULES = {
-    "loket/letters/services.py",
     "loket/notifications/channels/http.py",
     "loket/notifications/channels/smpp.py",
     "loket/signing/signers/bsre.py",
@@ -49,7 +48,6 @@ PENDING_BIG_MODULES = {
 PENDING_LONG_FUNCTIONS = {
     "loket/accounts/views.py:officers_view",
     "loket/catalog/services.py:load_catalog",
-    "loket/letters/services.py:issue_letter",
     "loket/notifications/channels/http.py:__init__",
     "loket/notifications/channels/smpp.py:__init__",
     "loket/notifications/channels/smpp.py:_submit_part",

@@ -8,7 +8,7 @@ import hashlib
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from loket.catalog.models import Service
+from loket.catalog.models import Service, ServiceField
 from loket.core.errors import DomainError
 from loket.letters.models import Letter, LetterTemplate, OfficeLetterSettings
 from loket.letters.templating import allowed_keys
@@ -20,10 +20,33 @@ def settings_for(office: Office) -> OfficeLetterSettings | None:
     return OfficeLetterSettings.objects.filter(office=office).first()
 
 
+def office_template(office: Office, service: Service) -> LetterTemplate | None:
+    """The office's own template for ``service``, or None."""
+    return LetterTemplate.objects.filter(service=service, office=office).select_related("service").first()
+
+
+def default_template(service: Service) -> LetterTemplate | None:
+    """The template for ``service`` at offices without their own (office empty), or None."""
+    return LetterTemplate.objects.filter(service=service, office__isnull=True).select_related("service").first()
+
+
 def template_for(office: Office, service: Service) -> LetterTemplate | None:
     """The office's own template for ``service``, else the default one (office empty), else None."""
-    own = LetterTemplate.objects.filter(service=service, office=office).select_related("service").first()
-    return own or LetterTemplate.objects.filter(service=service, office__isnull=True).select_related("service").first()
+    return office_template(office, service) or default_template(service)
+
+
+def other_template_exists(service: Service, office: Office | None, template: LetterTemplate) -> bool:
+    """Whether (service, office) has a template other than ``template``."""
+    return LetterTemplate.objects.filter(service=service, office=office).exclude(pk=template.pk).exists()
+
+
+def letters_issued_from(template: LetterTemplate) -> int:
+    return Letter.objects.filter(template=template).count()
+
+
+def service_fields(service: Service) -> list[ServiceField]:
+    """The service's request form fields, in their order (each may be a placeholder)."""
+    return list(service.fields.all())
 
 
 def allowed_placeholders(service: Service) -> list[str]:

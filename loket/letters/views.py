@@ -322,20 +322,12 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = OfficeLetterSettingsForm(request.POST, request.FILES, current=current)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 services.save_office_settings(
                     actor=request.user,
                     office=office,
-                    government_line=data["government_line"],
-                    unit_lines=data["unit_lines"],
-                    address_line=data["address_line"],
-                    contact_line=data["contact_line"],
-                    place_name=data["place_name"],
-                    unit_code=data["unit_code"],
-                    number_format=data["number_format"],
-                    logo=data["logo"] or None,
-                    remove_logo=data["remove_logo"],
+                    settings=form.letter_settings(),
+                    remove_logo=form.cleaned_data["remove_logo"],
                 )
             except DomainError as error:
                 _add_error(form, error, SETTINGS_ERROR_FIELDS)
