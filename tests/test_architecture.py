@@ -25,7 +25,6 @@ PENDING_VIEW_QUERIES = {
     "loket/accounts/views.py",
     "loket/catalog/api.py",
     "loket/catalog/views.py",
-    "loket/letters/views.py",
     "loket/notifications/views.py",
     "loket/offices/api.py",
     "loket/offices/views.py",
