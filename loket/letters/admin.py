@@ -27,17 +27,7 @@ class OfficeLetterSettingsForm(forms.ModelForm):
 
     class Meta:
         model = OfficeLetterSettings
-        fields = (
-            "office",
-            "government_line",
-            "unit_lines",
-            "address_line",
-            "contact_line",
-            "place_name",
-            "unit_code",
-            "number_format",
-            "logo",
-        )
+        fields = ("office", *services.SETTINGS_FIELDS, "logo")
         widgets = {"logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg"})}
 
     actor = None  # set by the admin for the request
