@@ -300,6 +300,11 @@ def worklist(actor, office: Office, filters: WorklistFilter, instant: dt.datetim
     return out
 
 
+def worklist_services(actor, office: Office) -> list[Service]:
+    """The services of the office's requests in ``actor``'s worklist, by name (the service filter's choices)."""
+    return sorted({p.service for p, _ in worklist(actor, office, WorklistFilter(status="all"))}, key=lambda s: s.name)
+
+
 def staff_offices_for(actor) -> list[Office]:
     """Offices whose worklist ``actor`` may open."""
     ids = _staff_office_ids(actor)

@@ -70,10 +70,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": rows,
         "filters": filters,
         "statuses": [(s.value, s.label) for s in Status if s != Status.DRAFT],
-        "services": sorted(
-            {p.service for p, _ in selectors.worklist(request.user, office, selectors.WorklistFilter(status="all"))},
-            key=lambda s: s.name,
-        ),
+        "services": selectors.worklist_services(request.user, office),
         "overdue_count": sum(1 for _, c in rows if c.overdue),
     }
     return render(request, "permohonan/staff/worklist.html", context)
@@ -147,6 +144,8 @@ def _act(request: HttpRequest, p: Permohonan) -> str:
 def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
     p = _staff_request(request, code)
     if request.method == "POST":
+        # Seeing a request (SEE_REQUESTS, the signer too) is not handling it: the page opens for someone
+        # who handles requests at another office and only signs here, but their POST must not act.
         if not policy.allows(request.user, STAFF, p.office):
             raise PermissionDenied
         try:
