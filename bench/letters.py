@@ -9,7 +9,7 @@ template validation and parse, values, the next number by the counter's conditio
 Typst render of the final PDF (A4, PDF/A-2b, letterhead with logo, identity tables, signer), the
 SHA-256, the PDF written to the private storage, the Letter row and its audit row, committed. The
 office is Kelurahan Gunung Pangilun (Kota Padang, regions imported from the shipped Kemendagri list),
-its letterhead and the SKU template are the demo ones (``loket.letters.demo``), the logo a neutral
+its letterhead and the SKU template are the demo ones (``loket.letters.services.demo``), the logo a neutral
 240x288 PNG made here at run time (no emblem is shipped), the values realistic and different for
 every letter. A few previews are rendered first so the Typst compiler is warm; then each letter
 is timed on its own (p50, p99) and ``per_s`` is letters over the wall time of the whole batch.
@@ -138,8 +138,8 @@ def demo_office(logo: bytes):
     from loket.catalog.services import load_catalog
     from loket.demo import data as demo_data
     from loket.letters import services
-    from loket.letters.demo import ensure_demo_letters
     from loket.letters.selectors import settings_for, template_for
+    from loket.letters.services.demo import ensure_demo_letters
     from loket.offices.models import Office
     from loket.regions.models import Region
     from loket.regions.services import import_regions
@@ -159,18 +159,8 @@ def demo_office(logo: bytes):
     load_catalog()
     ensure_demo_letters(actor=None)
     row = settings_for(office)
-    services.save_office_settings(
-        actor=None,
-        office=office,
-        unit_code=row.unit_code,
-        government_line=row.government_line,
-        unit_lines=row.unit_lines,
-        address_line=row.address_line,
-        contact_line=row.contact_line,
-        place_name=row.place_name,
-        number_format=row.number_format,
-        logo=logo,
-    )
+    settings = {name: getattr(row, name) for name in services.SETTINGS_FIELDS}
+    services.save_office_settings(actor=None, office=office, settings=services.LetterSettings(**settings, logo=logo))
     template = template_for(office, Service.objects.get(code="KEL-SKU"))
     return office, template
 

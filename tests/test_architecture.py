@@ -25,13 +25,10 @@ PENDING_VIEW_QUERIES = {
     "loket/accounts/views.py",
     "loket/catalog/api.py",
     "loket/catalog/views.py",
-    "loket/letters/views.py",
     "loket/offices/api.py",
     "loket/offices/views.py",
     "loket/offices/views_holidays.py",
     "loket/offices/views_staff.py",
-    "loket/permohonan/views_citizen.py",
-    "loket/permohonan/views_staff.py",
     "loket/queueing/api.py",
     "loket/queueing/views_board.py",
     "loket/queueing/views_citizen.py",
@@ -41,16 +38,13 @@ PENDING_VIEW_QUERIES = {
     "loket/queueing/views_print.py",
 }
 PENDING_BIG_MODULES = {
-    "loket/letters/services.py",
     "loket/notifications/channels/http.py",
     "loket/notifications/channels/smpp.py",
-    "loket/permohonan/services.py",
     "loket/signing/signers/bsre.py",
 }
 PENDING_LONG_FUNCTIONS = {
     "loket/accounts/views.py:officers_view",
     "loket/catalog/services.py:load_catalog",
-    "loket/letters/services.py:issue_letter",
     "loket/notifications/channels/http.py:__init__",
     "loket/notifications/channels/smpp.py:__init__",
     "loket/notifications/channels/smpp.py:_submit_part",

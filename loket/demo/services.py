@@ -27,7 +27,7 @@ from loket.catalog.services import load_catalog, read_catalog
 from loket.core import clock, policy
 from loket.core.policy import Role
 from loket.demo import data
-from loket.letters.demo import ensure_demo_letters
+from loket.letters.services.demo import ensure_demo_letters
 from loket.offices import services as offices
 from loket.offices.models import Office
 from loket.permohonan.models import CityPolicy

@@ -27,17 +27,7 @@ class OfficeLetterSettingsForm(forms.ModelForm):
 
     class Meta:
         model = OfficeLetterSettings
-        fields = (
-            "office",
-            "government_line",
-            "unit_lines",
-            "address_line",
-            "contact_line",
-            "place_name",
-            "unit_code",
-            "number_format",
-            "logo",
-        )
+        fields = ("office", *services.SETTINGS_FIELDS, "logo")
         widgets = {"logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg"})}
 
     actor = None  # set by the admin for the request
@@ -49,16 +39,7 @@ class OfficeLetterSettingsForm(forms.ModelForm):
         upload = data.get("logo") if "logo" in self.changed_data else None
         try:
             services.check_office_settings(
-                actor=self.actor,
-                office=data["office"],
-                unit_code=data.get("unit_code", ""),
-                government_line=data.get("government_line", ""),
-                unit_lines=data.get("unit_lines", ""),
-                address_line=data.get("address_line", ""),
-                place_name=data.get("place_name", ""),
-                contact_line=data.get("contact_line", ""),
-                number_format=data.get("number_format", ""),
-                logo=upload or None,
+                actor=self.actor, office=data["office"], settings=services.LetterSettings.from_form(data, logo=upload)
             )
         except DomainError as exc:
             raise ValidationError(str(exc.message), code=exc.code) from exc
@@ -116,14 +97,7 @@ class OfficeLetterSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         saved = services.save_office_settings(
             actor=request.user,
             office=data["office"],
-            unit_code=data["unit_code"],
-            government_line=data["government_line"],
-            unit_lines=data["unit_lines"],
-            address_line=data["address_line"],
-            place_name=data["place_name"],
-            contact_line=data.get("contact_line", ""),
-            number_format=data["number_format"],
-            logo=upload or None,
+            settings=services.LetterSettings.from_form(data, logo=upload),
             remove_logo=bool(data.get("remove_logo")),
         )
         obj.pk = saved.pk  # the admin redirects to and logs the saved row (audited by the service)

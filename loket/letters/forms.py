@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.core.errors import DomainError
 from loket.letters import numbering
 from loket.letters.models import DEFAULT_NUMBER_FORMAT, LetterTemplate, OfficeLetterSettings
-from loket.letters.services import MAX_UNIT_LINES
+from loket.letters.services import MAX_UNIT_LINES, SETTINGS_FIELDS, LetterSettings
 from loket.letters.templating import MAX_BODY, MAX_TITLE
 
 _TEXT = {"autocomplete": "off"}
@@ -81,20 +81,13 @@ class OfficeLetterSettingsForm(forms.Form):
         """``current``: the office's settings (the initial values), None before the first save."""
         kwargs.setdefault("prefix", "kop")
         if current is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                name: getattr(current, name)
-                for name in (
-                    "government_line",
-                    "unit_lines",
-                    "address_line",
-                    "contact_line",
-                    "place_name",
-                    "unit_code",
-                    "number_format",
-                )
-            }
+            kwargs["initial"] = {name: getattr(current, name) for name in SETTINGS_FIELDS}
         super().__init__(*args, **kwargs)
         self.current = current
+
+    def letter_settings(self) -> LetterSettings:
+        """What was typed, as the services take it (after ``is_valid()``)."""
+        return LetterSettings.from_form(self.cleaned_data, logo=self.cleaned_data["logo"])
 
     def clean_number_format(self) -> str:
         value = self.cleaned_data["number_format"].strip()

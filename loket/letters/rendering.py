@@ -1,4 +1,5 @@
-"""Turning a letter's data into a PDF with Typst.
+"""Turning a letter's data into a PDF with Typst: the document the layout reads
+(``build_document``, with its ``Signer``) and the PDF made from it (``render_pdf``).
 
 One fixed layout ships with the project (``loket/letters/typst/letter.typ``). Each render copies it
 into a fresh temporary directory, the *render root*, together with the office's logo when it has
@@ -18,25 +19,37 @@ origin bottom left, as pyHanko's field boxes; page -1 = the last page). The e-si
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typst
 from django.utils.translation import gettext as _
 
 from loket.core.errors import DomainError
+from loket.letters.indonesian import format_date
+
+if TYPE_CHECKING:
+    from loket.letters.models import OfficeLetterSettings
+    from loket.offices.models import Office
 
 logger = logging.getLogger(__name__)
 
 LAYOUT_FILE = Path(__file__).resolve().parent / "typst" / "letter.typ"
 PDF_STANDARD = "a-2b"
 MAX_LOGO_BYTES = 1024 * 1024
+
+# The mark on every preview page (the letter's language is Indonesian whatever the UI language).
+PREVIEW_BANNER = "PRATINJAU — belum bernomor dan belum ditandatangani"
+PREVIEW_WATERMARK = "PRATINJAU"
 
 # Sizes of the layout in millimetres (and the font size), given to letter.typ with every render.
 # Margins as usual for naskah dinas: left 3 cm, right 2 cm, top 2 cm, bottom 2.5 cm.
@@ -108,6 +121,53 @@ class Logo:
         return f"/logo.{self.extension}"
 
 
+@dataclass(frozen=True)
+class Signer:
+    """Who signs: name, position (e.g. "Lurah Gunung Pangilun"), NIP (18 digits, empty for a signer
+    without one, e.g. a kepala desa), and an optional stand-in line above the position, e.g.
+    "a.n. LURAH GUNUNG PANGILUN" (with the title "Sekretaris Kelurahan") or "Plt."."""
+
+    name: str
+    title: str
+    nip: str = ""
+    on_behalf_line: str = ""
+
+
+def build_document(
+    *,
+    settings_row: OfficeLetterSettings,
+    office: Office,
+    title: str,
+    number: str,
+    blocks: list[dict],
+    issued_on: dt.date,
+    signer: Signer,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """The JSON document ``letter.typ`` lays out (stored with the letter, so it can be re-rendered)."""
+    return {
+        "meta": {"author": office.name, "keywords": [number]},
+        "letterhead": {
+            "government": settings_row.government_line,
+            "units": settings_row.unit_line_list,
+            "address": settings_row.address_line,
+            "contact": settings_row.contact_line,
+            "logo_sha256": settings_row.logo_sha256 if settings_row.logo else "",
+        },
+        "title": title,
+        "number": number,
+        "blocks": blocks,
+        "place_date": f"{settings_row.place_name}, {format_date(issued_on)}",
+        "signer": {
+            "on_behalf": signer.on_behalf_line,
+            "title": signer.title,
+            "name": signer.name,
+            "nip": signer.nip,
+        },
+        "preview": {"banner": PREVIEW_BANNER, "watermark": PREVIEW_WATERMARK} if preview else None,
+    }
+
+
 def _compiler() -> typst.Compiler:
     # A Compiler keeps Typst's fonts and caches (a render is ~10x faster on a warm one) but may not
     # be shared between threads ("Already borrowed"), so each thread keeps its own.
@@ -134,34 +194,39 @@ def _compile(root: Path, main: Path, document: dict[str, Any], *, timestamp: int
     return pdf
 
 
-def render_pdf(document: dict[str, Any], *, logo: Logo | None, timestamp: int) -> bytes:
-    """The PDF of ``document`` (see ``build_document`` in services); ``timestamp`` in UNIX seconds."""
+def _with_layout(document: dict[str, Any], logo: Logo | None) -> dict[str, Any]:
+    """``document`` as the layout reads it: with its sizes, and the logo's path in the render root."""
     document = {**document, "layout": LAYOUT}
     document["letterhead"] = {**document["letterhead"], "logo": logo.path if logo else None}
-    with tempfile.TemporaryDirectory(prefix="loket-letter-") as tmp:
-        root = Path(tmp)
-        main = root / "letter.typ"
-        main.write_bytes(_LAYOUT_SOURCE)
-        if logo:
-            (root / logo.path.lstrip("/")).write_bytes(logo.content)
-        return _compile(root, main, document, timestamp=timestamp)
+    return document
 
 
-def query_signature_box(document: dict[str, Any], *, logo: Logo | None = None) -> dict[str, Any]:
-    """Where the layout actually draws the signature box: ``{"page": n, "x": "…pt", "y": "…pt"}``
-    (top left, from the top left of the page). For tests and for checking ``SIGNATURE_BOX``."""
-    document = {**document, "layout": LAYOUT}
-    document["letterhead"] = {**document["letterhead"], "logo": logo.path if logo else None}
+@contextmanager
+def _render_root(logo: Logo | None) -> Iterator[Path]:
+    """A fresh render root holding the layout (``letter.typ``) and the logo, deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="loket-letter-") as tmp:
         root = Path(tmp)
         (root / "letter.typ").write_bytes(_LAYOUT_SOURCE)
         if logo:
             (root / logo.path.lstrip("/")).write_bytes(logo.content)
+        yield root
+
+
+def render_pdf(document: dict[str, Any], *, logo: Logo | None, timestamp: int) -> bytes:
+    """The PDF of ``document`` (see ``build_document``); ``timestamp`` in UNIX seconds."""
+    with _render_root(logo) as root:
+        return _compile(root, root / "letter.typ", _with_layout(document, logo), timestamp=timestamp)
+
+
+def query_signature_box(document: dict[str, Any], *, logo: Logo | None = None) -> dict[str, Any]:
+    """Where the layout actually draws the signature box: ``{"page": n, "x": "…pt", "y": "…pt"}``
+    (top left, from the top left of the page). For tests and for checking ``SIGNATURE_BOX``."""
+    with _render_root(logo) as root:
         compiler = typst.Compiler(
             input=str(root / "letter.typ"),
             root=str(root),
             ignore_system_fonts=True,
-            sys_inputs={"data": json.dumps(document, ensure_ascii=False)},
+            sys_inputs={"data": json.dumps(_with_layout(document, logo), ensure_ascii=False)},
         )
         found = json.loads(compiler.query("<signature-box>", field="value"))
     return found[0] if found else {}

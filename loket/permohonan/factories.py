@@ -15,7 +15,7 @@ from pypdf import PdfWriter
 
 from loket.catalog.factories import PrerequisiteFactory, RequirementFactory, ServiceFactory
 from loket.catalog.models import FieldKind, ServiceField
-from loket.permohonan import services
+from loket.permohonan import selectors, services
 
 IDENTITY = {
     "tempat_lahir": "Padang",
@@ -80,7 +80,7 @@ def filled_draft(citizen, service, office, *, values=None, steps=None):
         actor=citizen, permohonan=p, identity=IDENTITY, values={**defaults, **(values or {})}, step_offices=steps
     )
     assert errors == {}, errors
-    for requirement in services.upload_requirements(service):
+    for requirement in selectors.upload_requirements(service):
         if requirement.is_mandatory:
             services.attach_upload(actor=citizen, permohonan=p, requirement=requirement, uploaded=pdf_upload())
     p.refresh_from_db()

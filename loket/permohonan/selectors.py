@@ -1,4 +1,6 @@
-"""Read-only questions about requests: working days and deadlines, who may see what, worklists."""
+"""Read-only questions about requests: working days and deadlines, where a citizen may take a
+service, who may see what, one request and its parts (form fields, uploads, steps, history),
+worklists and the pickup desk."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from loket.catalog.models import Service
+from loket.audit.models import AuditEntry
+from loket.audit.selectors import audit_trail_for_object
+from loket.catalog.models import Requirement, Service, ServiceField
 from loket.catalog.selectors import services_offered_at
 from loket.core import clock, policy
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office, OfficeKind
-from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status
+from loket.permohonan.models import OPEN_STATUSES, CityPolicy, Permohonan, Status, Upload
 
 # Officers who work on requests at their office (the signer signs in issue 6's inbox).
 CHUNK_DAYS = 31
@@ -119,11 +123,50 @@ def step_offices(main_office: Office, at_kind: str, required: Service) -> list[O
 
 
 def _within(code: str, area: str) -> bool:
-    return code == area or code.startswith(area + ".")
+    """Region ``code`` is ``area`` or lies inside it (never inside an empty area)."""
+    return bool(area) and (code == area or code.startswith(area + "."))
+
+
+def _nik_region(citizen) -> tuple[str, str]:
+    """The kecamatan and kabupaten/kota codes of the region a NIK was issued in."""
+    nik = getattr(citizen, "nik", "") or ""
+    if len(nik) < 6 or not nik[:6].isdigit():
+        return "", ""
+    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}", f"{nik[0:2]}.{nik[2:4]}"
+
+
+def office_choices(service: Service, citizen) -> list[tuple[Office, int]]:
+    """(office, nearness) of the offices that offer ``service``: the citizen's kecamatan first (0),
+    then their city (1), then the others (2), by the region their NIK was issued in."""
+    kecamatan, city = _nik_region(citizen)
+    choices = []
+    for office in offices_for_service(service):
+        nearness = 0 if _within(office.region_id, kecamatan) else 1 if _within(office.region_id, city) else 2
+        choices.append((office, nearness))
+    return sorted(choices, key=lambda c: c[1])
+
+
+def step_office(slug: str) -> Office:
+    """The office a citizen chose for a step (checked against ``step_offices`` when they chose it)."""
+    return Office.objects.get(slug=slug)
 
 
 def prerequisites_of(service: Service) -> list:
     return list(service.prerequisite_links.select_related("required_service").order_by("order"))
+
+
+def service_fields(service: Service) -> list[ServiceField]:
+    """The service's own form fields, in their order."""
+    return list(service.fields.all())
+
+
+def upload_requirements(service: Service) -> list[Requirement]:
+    """The documents to upload for ``service``: its own, then those of the steps it needs first
+    (e.g. the KTP and KK the kelurahan needs for the surat pengantar), each once."""
+    services = [service, *(link.required_service for link in prerequisites_of(service))]
+    return list(
+        Requirement.objects.filter(service__in=services, needs_upload=True).order_by("service_id", "order", "id")
+    )
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -166,6 +209,65 @@ def may_see_documents(actor, permohonan: Permohonan) -> bool:
     return any(policy.allows(actor, policy.SEE_REQUESTS, p.office) for p in chain)
 
 
+def permohonan_by_code(actor, code: str) -> Permohonan | None:
+    """The request with tracking code ``code`` if ``actor`` may see it (``permohonan_for``), else
+    None: a stranger's code looks the same as one that does not exist."""
+    return permohonan_for(actor).filter(code=code).first()
+
+
+def recent_permohonan_for(actor, limit: int = 200) -> list[Permohonan]:
+    """The requests ``actor`` may see, newest first (a citizen's "my requests")."""
+    return list(permohonan_for(actor).select_related("parent").order_by("-created_at")[:limit])
+
+
+def upload_for(actor, *, code: str, pk: int) -> Upload | None:
+    """Upload ``pk`` of request ``code`` if ``actor`` may see that request's documents, else None."""
+    p = Permohonan.objects.select_related("office", "parent__office").filter(code=code).first()
+    if p is None or not may_see_documents(actor, p):
+        return None
+    return p.uploads.filter(pk=pk).first()
+
+
+# --- one request's parts ------------------------------------------------------------------------
+
+
+def uploads_of(permohonan: Permohonan) -> list[Upload]:
+    """The request's documents, in the order of their requirements."""
+    return list(permohonan.uploads.select_related("requirement").order_by("requirement__order", "pk"))
+
+
+def uploaded_requirement_ids(permohonan: Permohonan) -> set[int]:
+    return set(permohonan.uploads.values_list("requirement_id", flat=True))
+
+
+def upload_for_requirement(permohonan: Permohonan, requirement: Requirement) -> Upload | None:
+    return permohonan.uploads.filter(requirement=requirement).first()
+
+
+def uploads_for_service(permohonan: Permohonan, service: Service) -> list[Upload]:
+    """The request's documents that ``service`` asks for (those a step of the chain needs)."""
+    return list(permohonan.uploads.filter(requirement__service=service))
+
+
+def steps_of(permohonan: Permohonan) -> list[Permohonan]:
+    """The steps (e.g. the surat pengantar) of a main request, in the order they were made."""
+    return list(permohonan.steps.select_related("office", "service").order_by("created_at", "pk"))
+
+
+def withdrawable_steps_of(permohonan: Permohonan) -> list[Permohonan]:
+    """The steps that go when the citizen withdraws the main request: those not verified yet."""
+    return list(permohonan.steps.filter(status__in=(Status.DIAJUKAN, Status.DIKEMBALIKAN, Status.DRAFT)))
+
+
+def permohonan_with_letter(letter_id: int) -> Permohonan | None:
+    return Permohonan.objects.filter(letter_id=letter_id).first()
+
+
+def history_of(permohonan: Permohonan) -> list[AuditEntry]:
+    """The request's audit rows (``permohonan.*``), oldest first."""
+    return [e for e in audit_trail_for_object(permohonan) if e.action.startswith("permohonan.")]
+
+
 @dataclass(frozen=True)
 class WorklistFilter:
     status: str = ""
@@ -198,6 +300,11 @@ def worklist(actor, office: Office, filters: WorklistFilter, instant: dt.datetim
     return out
 
 
+def worklist_services(actor, office: Office) -> list[Service]:
+    """The services of the office's requests in ``actor``'s worklist, by name (the service filter's choices)."""
+    return sorted({p.service for p, _ in worklist(actor, office, WorklistFilter(status="all"))}, key=lambda s: s.name)
+
+
 def staff_offices_for(actor) -> list[Office]:
     """Offices whose worklist ``actor`` may open."""
     ids = _staff_office_ids(actor)
@@ -220,6 +327,22 @@ def pickup_offices(permohonan: Permohonan) -> list[Office]:
             .order_by("name")
         )
     return found
+
+
+def ready_for_pickup_at(office: Office, limit: int = 200) -> list[Permohonan]:
+    """Documents waiting to be collected at ``office`` (the pickup office, else the handling one)."""
+    here = Q(pickup_office=office) | Q(pickup_office__isnull=True, office=office)
+    ready = Permohonan.objects.filter(here, status=Status.SIAP_DIAMBIL)
+    return list(ready.select_related("service", "citizen").order_by("finished_at")[:limit])
+
+
+def permohonan_by_pickup_token(token: str) -> Permohonan | None:
+    """The request whose pickup QR code holds ``token`` (not scoped: the caller checks who asks)."""
+    return (
+        Permohonan.objects.select_related("office", "pickup_office", "service", "citizen")
+        .filter(pickup_token=token)
+        .first()
+    )
 
 
 def last_identity(citizen) -> dict:

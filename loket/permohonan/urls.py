@@ -4,24 +4,24 @@ pickup scan.)"""
 
 from django.urls import path
 
-from loket.permohonan import views_citizen, views_staff
+from loket.permohonan.views import citizen, staff
 
 app_name = "permohonan"
 urlpatterns = [
     # Staff (before the citizens' "<code>/" routes, which would match "kerja/" too)
-    path("kerja/", views_staff.worklist_index, name="worklist_index"),
-    path("kerja/kantor/<slug:slug>/", views_staff.worklist, name="worklist"),
-    path("kerja/kantor/<slug:slug>/serah-terima/", views_staff.handover, name="handover"),
-    path("kerja/<str:code>/", views_staff.staff_detail, name="staff_detail"),
-    path("kerja/<str:code>/pratinjau/", views_staff.letter_preview, name="letter_preview"),
-    path("kerja/<str:code>/surat/", views_staff.letter_file, name="letter_file"),
-    path("ambil/<str:token>/", views_staff.pickup, name="pickup"),
+    path("kerja/", staff.worklist_index, name="worklist_index"),
+    path("kerja/kantor/<slug:slug>/", staff.worklist, name="worklist"),
+    path("kerja/kantor/<slug:slug>/serah-terima/", staff.handover, name="handover"),
+    path("kerja/<str:code>/", staff.staff_detail, name="staff_detail"),
+    path("kerja/<str:code>/pratinjau/", staff.letter_preview, name="letter_preview"),
+    path("kerja/<str:code>/surat/", staff.letter_file, name="letter_file"),
+    path("ambil/<str:token>/", staff.pickup, name="pickup"),
     # Citizens
-    path("", views_citizen.my_requests, name="my_requests"),
-    path("ajukan/", views_citizen.choose_service, name="choose_service"),
-    path("ajukan/<slug:service_slug>/", views_citizen.choose_office, name="choose_office"),
-    path("<str:code>/isi/", views_citizen.fill, name="fill"),
-    path("<str:code>/berkas/<int:pk>/", views_citizen.upload_file, name="upload_file"),
-    path("<str:code>/surat/", views_citizen.letter, name="letter"),
-    path("<str:code>/", views_citizen.detail, name="detail"),
+    path("", citizen.my_requests, name="my_requests"),
+    path("ajukan/", citizen.choose_service, name="choose_service"),
+    path("ajukan/<slug:service_slug>/", citizen.choose_office, name="choose_office"),
+    path("<str:code>/isi/", citizen.fill, name="fill"),
+    path("<str:code>/berkas/<int:pk>/", citizen.upload_file, name="upload_file"),
+    path("<str:code>/surat/", citizen.letter, name="letter"),
+    path("<str:code>/", citizen.detail, name="detail"),
 ]

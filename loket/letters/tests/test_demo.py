@@ -4,9 +4,9 @@ import pytest
 
 from loket.catalog.services import load_catalog
 from loket.letters import services
-from loket.letters.demo import LETTERHEADS, TEMPLATES, ensure_demo_letters
 from loket.letters.models import LetterTemplate, OfficeLetterSettings
 from loket.letters.selectors import allowed_placeholders
+from loket.letters.services.demo import LETTERHEADS, TEMPLATES, ensure_demo_letters
 from loket.letters.templating import placeholders_in
 from loket.letters.tests.conftest import pdf_text
 from loket.offices.factories import OfficeFactory, ensure_region

@@ -142,12 +142,14 @@ def test_the_logo_is_in_the_letterhead_when_the_office_has_one(template, office,
     services.save_office_settings(
         actor=None,
         office=office,
-        unit_code=settings_row.unit_code,
-        government_line=settings_row.government_line,
-        unit_lines=settings_row.unit_lines,
-        address_line=settings_row.address_line,
-        place_name=settings_row.place_name,
-        logo=png_bytes(120, 140),
+        settings=services.LetterSettings(
+            unit_code=settings_row.unit_code,
+            government_line=settings_row.government_line,
+            unit_lines=settings_row.unit_lines,
+            address_line=settings_row.address_line,
+            place_name=settings_row.place_name,
+            logo=png_bytes(120, 140),
+        ),
     )
     assert images_on_first_page(read(issue(template, office))) == 1
 

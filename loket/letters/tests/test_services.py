@@ -63,12 +63,14 @@ SETTINGS = {
 def test_an_office_admin_saves_the_settings_of_their_office():
     office = OfficeFactory(kelurahan=True)
     admin = OfficerFactory(office_admin=True, office=office)
-    row = services.save_office_settings(actor=admin, office=office, **SETTINGS)
+    row = services.save_office_settings(actor=admin, office=office, settings=services.LetterSettings(**SETTINGS))
     assert row.unit_line_list == ["KECAMATAN PADANG UTARA", "KELURAHAN GUNUNG PANGILUN"]
     assert row.number_format == "{kode}/{nomor:03}/{unit}/{bulan_romawi}/{tahun}"
     entry = AuditEntry.objects.get(action="letters.settings.save")
     assert entry.actor == admin and entry.office_id == office.pk and entry.data["created"] is True
-    services.save_office_settings(actor=admin, office=office, **{**SETTINGS, "place_name": "Kota Padang"})
+    services.save_office_settings(
+        actor=admin, office=office, settings=services.LetterSettings(**{**SETTINGS, "place_name": "Kota Padang"})
+    )
     assert OfficeLetterSettings.objects.get(office=office).place_name == "Kota Padang"
     assert AuditEntry.objects.filter(action="letters.settings.save").order_by("id").last().data["changed"] == [
         "place_name"
@@ -89,7 +91,7 @@ def test_others_may_not_change_an_offices_settings(who):
         "city_admin_elsewhere": lambda: OfficerFactory(city_admin=True, region=ensure_region("91.71")),
     }[who]()
     with pytest.raises(NotAllowed) as err:
-        services.save_office_settings(actor=actor, office=office, **SETTINGS)
+        services.save_office_settings(actor=actor, office=office, settings=services.LetterSettings(**SETTINGS))
     assert "Hanya admin" in str(err.value.message) and office.name in str(err.value.message)
     assert not OfficeLetterSettings.objects.exists()
     assert not AuditEntry.objects.filter(action="letters.settings.save").exists()
@@ -97,8 +99,12 @@ def test_others_may_not_change_an_offices_settings(who):
 
 def test_city_and_system_admins_may_change_an_offices_settings():
     office = OfficeFactory(kelurahan=True)  # in Kota Tangerang Selatan
-    services.save_office_settings(actor=OfficerFactory(city_admin=True), office=office, **SETTINGS)
-    services.save_office_settings(actor=OfficerFactory(system_admin=True), office=office, **SETTINGS)
+    services.save_office_settings(
+        actor=OfficerFactory(city_admin=True), office=office, settings=services.LetterSettings(**SETTINGS)
+    )
+    services.save_office_settings(
+        actor=OfficerFactory(system_admin=True), office=office, settings=services.LetterSettings(**SETTINGS)
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,23 +123,33 @@ def test_city_and_system_admins_may_change_an_offices_settings():
 def test_bad_settings_are_refused_in_indonesian(change, fragment):
     office = OfficeFactory(kelurahan=True)
     with pytest.raises(DomainError) as err:
-        services.save_office_settings(actor=None, office=office, **{**SETTINGS, **change})
+        services.save_office_settings(
+            actor=None, office=office, settings=services.LetterSettings(**{**SETTINGS, **change})
+        )
     assert fragment in str(err.value.message)
 
 
 def test_a_logo_is_stored_privately_replaced_and_removed(private_storage, django_capture_on_commit_callbacks):
     office = OfficeFactory(kelurahan=True)
-    row = services.save_office_settings(actor=None, office=office, **SETTINGS, logo=png_bytes(30, 30))
+    row = services.save_office_settings(
+        actor=None, office=office, settings=services.LetterSettings(**SETTINGS, logo=png_bytes(30, 30))
+    )
     first = row.logo.name
     assert first.startswith("letters/logos/") and private_storage.exists(first)
     assert len(row.logo_sha256) == 64
     with django_capture_on_commit_callbacks(execute=True):
-        row = services.save_office_settings(actor=None, office=office, **SETTINGS, logo=png_bytes(40, 40))
+        row = services.save_office_settings(
+            actor=None, office=office, settings=services.LetterSettings(**SETTINGS, logo=png_bytes(40, 40))
+        )
     assert row.logo.name != first and private_storage.exists(row.logo.name) and not private_storage.exists(first)
-    kept = services.save_office_settings(actor=None, office=office, **SETTINGS)  # no logo given: kept
+    kept = services.save_office_settings(
+        actor=None, office=office, settings=services.LetterSettings(**SETTINGS)
+    )  # no logo given: kept
     assert kept.logo.name == row.logo.name
     with django_capture_on_commit_callbacks(execute=True):
-        gone = services.save_office_settings(actor=None, office=office, **SETTINGS, remove_logo=True)
+        gone = services.save_office_settings(
+            actor=None, office=office, settings=services.LetterSettings(**SETTINGS), remove_logo=True
+        )
     assert not gone.logo and not private_storage.exists(row.logo.name)
 
 

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.audit.selectors import audit_trail_for_object
 from loket.catalog.models import FieldKind, Service, ServiceCategory
 from loket.core.access import citizen_required, login_required
 from loket.core.errors import DomainError
@@ -80,7 +79,7 @@ DOWNLOADABLE = (Status.SELESAI, Status.SIAP_DIAMBIL, Status.DIAMBIL)
 
 def _own(request: HttpRequest, code: str) -> Permohonan:
     """One of the citizen's own requests, or 404 (the same answer for a stranger's code)."""
-    p = selectors.permohonan_for(request.user).filter(code=code).first()
+    p = selectors.permohonan_by_code(request.user, code)
     if p is None:
         raise Http404("request not found")
     return p
@@ -91,18 +90,6 @@ def _requestable(slug: str) -> Service:
     if service is None:
         raise Http404("service not found")
     return service
-
-
-def _nik_region(citizen) -> tuple[str, str]:
-    """The kecamatan and kabupaten/kota codes of the region a NIK was issued in."""
-    nik = getattr(citizen, "nik", "") or ""
-    if len(nik) < 6 or not nik[:6].isdigit():
-        return "", ""
-    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}", f"{nik[0:2]}.{nik[2:4]}"
-
-
-def _within(code: str, area: str) -> bool:
-    return bool(area) and (code == area or code.startswith(area + "."))
 
 
 @dataclass(frozen=True)
@@ -129,7 +116,7 @@ def _deadline(p: Permohonan) -> Deadline:
 @citizen_required
 @require_GET
 def my_requests(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.permohonan_for(request.user).select_related("parent").order_by("-created_at")[:200])
+    rows = selectors.recent_permohonan_for(request.user)
     active = [(p, _deadline(p)) for p in rows if p.status in ACTIVE_STATUSES]
     finished = [p for p in rows if p.status not in ACTIVE_STATUSES]
     return render(request, "permohonan/my_requests.html", {"active": active, "finished": finished})
@@ -147,21 +134,11 @@ def choose_service(request: HttpRequest) -> HttpResponse:
     return render(request, "permohonan/choose_service.html", {"groups": groups})
 
 
-def _office_choices(service: Service, citizen) -> list[tuple]:
-    """(office, nearness) with the citizen's kecamatan first (0), then their city (1), then others."""
-    kecamatan, city = _nik_region(citizen)
-    choices = []
-    for office in selectors.offices_for_service(service):
-        nearness = 0 if _within(office.region_id, kecamatan) else 1 if _within(office.region_id, city) else 2
-        choices.append((office, nearness))
-    return sorted(choices, key=lambda c: c[1])
-
-
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def choose_office(request: HttpRequest, service_slug: str) -> HttpResponse:
     service = _requestable(service_slug)
-    choices = _office_choices(service, request.user)
+    choices = selectors.office_choices(service, request.user)
     error, status, selected = None, 200, ""
     if request.method == "POST":
         selected = request.POST.get("office", "")
@@ -242,7 +219,7 @@ class FillForm:
 def _typed(request: HttpRequest, p: Permohonan):
     """What the citizen sent: identity, the service's fields, the chosen step offices."""
     identity = {key: request.POST.get(f"identity.{key}", "") for key in services.IDENTITY_FIELDS}
-    values = {f.key: request.POST.get(f.key, "") for f in p.service.fields.all()}
+    values = {f.key: request.POST.get(f.key, "") for f in selectors.service_fields(p.service)}
     steps = {}
     for link in selectors.prerequisites_of(p.service):
         name = f"step.{link.required_service.code}"
@@ -266,7 +243,7 @@ def _build_form(p: Permohonan, errors: dict, typed=None) -> FillForm:
                 error=errors.get(f"identity.{key}", ""),
             )
         )
-    for f in p.service.fields.all():
+    for f in selectors.service_fields(p.service):
         form.fields.append(
             FormField(
                 name=f.key,
@@ -296,8 +273,8 @@ def _build_form(p: Permohonan, errors: dict, typed=None) -> FillForm:
                 error=errors.get(f"step.{code}", ""),
             )
         )
-    uploaded = {u.requirement_id: u for u in p.uploads.all()}
-    for requirement in services.upload_requirements(p.service):
+    uploaded = {u.requirement_id: u for u in selectors.uploads_of(p)}
+    for requirement in selectors.upload_requirements(p.service):
         form.uploads.append(
             UploadSlot(
                 name=f"upload.{requirement.pk}",
@@ -326,7 +303,7 @@ def _fill_page(request, p: Permohonan, *, errors=None, typed=None, error=None, s
 def _attach_files(request: HttpRequest, p: Permohonan) -> dict[str, str]:
     """Each uploaded file on its own: a bad one gets its message and does not stop the others."""
     errors = {}
-    for requirement in services.upload_requirements(p.service):
+    for requirement in selectors.upload_requirements(p.service):
         name = f"upload.{requirement.pk}"
         uploaded = request.FILES.get(name)
         if uploaded is None:
@@ -358,7 +335,7 @@ def fill(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         return _fill_page(request, p, typed=typed, error=exc.message, status=400)
     errors.update(_attach_files(request, p))
-    p.refresh_from_db()
+    p = _own(request, code)  # as saved: the services changed their own copy of the row
     if errors:
         return _fill_page(request, p, errors=errors, typed=typed, status=400)
     if request.POST.get("action") != "submit":
@@ -385,11 +362,7 @@ def _timeline(p: Permohonan) -> list[tuple]:
     """(time, status label) of each status change, nothing internal (not who handled it, nor the
     pickup place's changes); the template shows the time in the office's zone."""
     known = set(Status.values)
-    return [
-        (entry.at, Status(entry.to_state).label)
-        for entry in audit_trail_for_object(p).filter(action__startswith="permohonan.").exclude(to_state="")
-        if entry.to_state in known
-    ]
+    return [(entry.at, Status(entry.to_state).label) for entry in selectors.history_of(p) if entry.to_state in known]
 
 
 def _pickup_url(request: HttpRequest, p: Permohonan) -> str:
@@ -407,8 +380,8 @@ def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
         "next_step": str(NEXT_STEP[p.status]) % {"office": p.office.name},
         "timeline": _timeline(p),
         "deadline": _deadline(p),
-        "steps": list(p.steps.select_related("office", "service").order_by("created_at", "pk")),
-        "uploads": list(p.uploads.select_related("requirement").order_by("requirement__order", "pk")),
+        "steps": selectors.steps_of(p),
+        "uploads": selectors.uploads_of(p),
         "pickup_office": (p.pickup_office or p.office) if ready else None,
         "pickup_url": _pickup_url(request, p) if ready else "",
         "can_withdraw": can_move(p.status, Status.DIBATALKAN),
@@ -443,10 +416,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def upload_file(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """An uploaded document, for its citizen and the staff of the offices of its chain only; anyone
     else gets the same 404 as for a code that does not exist."""
-    p = Permohonan.objects.select_related("office", "parent__office").filter(code=code).first()
-    if p is None or not selectors.may_see_documents(request.user, p):
-        raise Http404("file not found")
-    upload = p.uploads.filter(pk=pk).first()
+    upload = selectors.upload_for(request.user, code=code, pk=pk)
     if upload is None:
         raise Http404("file not found")
     try:

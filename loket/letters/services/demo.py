@@ -1,5 +1,5 @@
 """Demo letterheads and default letter templates, for the demo loader (``loket.demo`` calls
-``ensure_demo_letters``). Idempotent: only what is missing is created, through the services, so
+``ensure_demo_letters``): the data, and the verb that saves what is missing. Idempotent: only what is missing is created, through the services, so
 each row leaves an audit row; what exists (an admin may have changed it) is kept.
 
 Letterheads use the demo offices' own addresses and phone numbers; the websites are the cities'
@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loket.catalog.models import Service
-from loket.letters import services
-from loket.letters.models import LetterTemplate, OfficeLetterSettings
+from loket.letters import selectors
+from loket.letters.models import OfficeLetterSettings
+from loket.letters.services.office_settings import LetterSettings, save_office_settings
+from loket.letters.services.templates import save_template
 from loket.offices.models import Office
 
 
@@ -249,23 +251,25 @@ def ensure_demo_letters(*, actor) -> DemoLettersResult:
         office = offices.get(head.slug)
         if office is None or head.slug in have:
             continue
-        services.save_office_settings(
+        save_office_settings(
             actor=actor,
             office=office,
-            unit_code=head.unit_code,
-            government_line=head.government,
-            unit_lines=list(head.units),
-            address_line=_address(office),
-            contact_line=_contact(office, head.website),
-            place_name=head.place,
+            settings=LetterSettings(
+                unit_code=head.unit_code,
+                government_line=head.government,
+                unit_lines=list(head.units),
+                address_line=_address(office),
+                contact_line=_contact(office, head.website),
+                place_name=head.place,
+            ),
         )
         result.settings_created.append(head.slug)
     catalog = {s.code: s for s in Service.objects.filter(code__in=[t.service_code for t in TEMPLATES])}
     for demo in TEMPLATES:
         service = catalog.get(demo.service_code)
-        if service is None or LetterTemplate.objects.filter(service=service, office__isnull=True).exists():
+        if service is None or selectors.default_template(service) is not None:
             continue
-        services.save_template(
+        save_template(
             actor=actor,
             service=service,
             office=None,

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.audit.selectors import audit_trail_for_object
 from loket.core import clock, policy
 from loket.core.access import login_required, permission_required
 from loket.core.errors import DomainError
+from loket.letters.selectors import letter_pdf
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.permohonan import selectors, services
@@ -30,7 +29,7 @@ STAFF = policy.HANDLE_REQUESTS
 
 
 def _staff_request(request: HttpRequest, code: str) -> Permohonan:
-    p = selectors.permohonan_for(request.user).filter(code=code).first()
+    p = selectors.permohonan_by_code(request.user, code)
     if p is None:
         raise Http404("request not found")
     return p
@@ -71,17 +70,10 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": rows,
         "filters": filters,
         "statuses": [(s.value, s.label) for s in Status if s != Status.DRAFT],
-        "services": sorted(
-            {p.service for p, _ in selectors.worklist(request.user, office, selectors.WorklistFilter(status="all"))},
-            key=lambda s: s.name,
-        ),
+        "services": selectors.worklist_services(request.user, office),
         "overdue_count": sum(1 for _, c in rows if c.overdue),
     }
     return render(request, "permohonan/staff/worklist.html", context)
-
-
-def _timeline(p: Permohonan) -> list:
-    return [e for e in audit_trail_for_object(p).order_by("at", "id") if e.action.startswith("permohonan.")]
 
 
 def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
@@ -91,15 +83,15 @@ def _detail_context(request: HttpRequest, p: Permohonan) -> dict:
         "office": p.office,
         "zone": zone,
         "countdown": selectors.countdown(p, clock.now()),
-        "uploads": list(p.uploads.select_related("requirement")),
-        "parent_uploads": list(p.parent.uploads.select_related("requirement")) if p.parent_id else [],
-        "steps": list(p.steps.select_related("office", "service")),
-        "timeline": _timeline(p),
+        "uploads": selectors.uploads_of(p),
+        "parent_uploads": selectors.uploads_of(p.parent) if p.parent_id else [],
+        "steps": selectors.steps_of(p),
+        "timeline": selectors.history_of(p),
         "colleagues": selectors.staff_of(p.office),
         "pickup_offices": selectors.pickup_offices(p),
         "signers": selectors.signers_for(p.office),
         "can": {target: can_move(p.status, target) for target in Status.values},
-        "answers": [(f.label, p.values.get(f.key, "")) for f in p.service.fields.all()],
+        "answers": [(f.label, p.values.get(f.key, "")) for f in selectors.service_fields(p.service)],
         "identity": [(services.IDENTITY_LABELS[k], p.identity.get(k, "")) for k in services.IDENTITY_FIELDS],
     }
 
@@ -152,12 +144,14 @@ def _act(request: HttpRequest, p: Permohonan) -> str:
 def staff_detail(request: HttpRequest, code: str) -> HttpResponse:
     p = _staff_request(request, code)
     if request.method == "POST":
+        # Seeing a request (SEE_REQUESTS, the signer too) is not handling it: the page opens for someone
+        # who handles requests at another office and only signs here, but their POST must not act.
         if not policy.allows(request.user, STAFF, p.office):
             raise PermissionDenied
         try:
             messages.success(request, _act(request, p))
         except DomainError as exc:
-            context = _detail_context(request, Permohonan.objects.get(pk=p.pk))
+            context = _detail_context(request, _staff_request(request, code))  # the refused action changed nothing
             context.update(
                 error=exc.message, typed_reason=request.POST.get("reason", ""), failed=request.POST.get("action")
             )
@@ -183,12 +177,10 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"code": p.code, "service": p.service.name, "name": p.citizen.full_name},
             )
         return redirect("permohonan:handover", slug=office.slug)
-    here = Q(pickup_office=office) | Q(pickup_office__isnull=True, office=office)
-    ready = Permohonan.objects.filter(here, status=Status.SIAP_DIAMBIL)
     return render(
         request,
         "permohonan/staff/handover.html",
-        {"office": office, "ready": ready.select_related("service", "citizen").order_by("finished_at")[:200]},
+        {"office": office, "ready": selectors.ready_for_pickup_at(office)},
     )
 
 
@@ -197,11 +189,7 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
 def pickup(request: HttpRequest, token: str) -> HttpResponse:
     """What the pickup QR code opens: for the staff of the pickup office, the handover; for the
     citizen, their request's page; for anyone else, nothing (404)."""
-    p = (
-        Permohonan.objects.select_related("office", "pickup_office", "service", "citizen")
-        .filter(pickup_token=token)
-        .first()
-    )
+    p = selectors.permohonan_by_pickup_token(token)
     if p is None:
         raise Http404("unknown pickup code")
     if getattr(request.user, "is_citizen", False) and p.citizen_id == request.user.pk:
@@ -242,8 +230,6 @@ def letter_preview(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def letter_file(request: HttpRequest, code: str) -> HttpResponse:
     """The issued letter (staff): the PDF as stored, before or after signing."""
-    from loket.letters.selectors import letter_pdf
-
     p = _staff_request(request, code)
     if p.letter is None:
         raise Http404("no letter yet")

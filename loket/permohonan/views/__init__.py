@@ -1,0 +1,1 @@
+"""Request pages: the citizen's (``citizen``) and the staff's (``staff``)."""
