@@ -1,24 +1,14 @@
 """Read-only questions about accounts and roles. Every list is scoped to what the actor may see."""
 
-import re
-
 from django.db.models import Q, QuerySet
 
 from loket.accounts.models import OfficerRole, User, UserKind
 from loket.core import policy
 from loket.offices.models import Office
 
-_NIK_SEPARATORS = re.compile(r"[\s.\-]")
-
-
-def normalize_nik(raw: str) -> str:
-    """Strip the spaces, dots and dashes people type inside a NIK (``3674 0412 ...``, ``3674.04...``)."""
-    return _NIK_SEPARATORS.sub("", raw or "")
-
-
-def looks_like_nik(raw: str) -> bool:
-    digits = normalize_nik(raw)
-    return len(digits) == 16 and digits.isdigit()
+# The NIK text helpers live with the region codes (loket.regions.nik); callers in other apps
+# still import them from here.
+from loket.regions.nik import looks_like_nik, normalize_nik
 
 
 def roles_for(user) -> QuerySet[OfficerRole]:
