@@ -1,8 +1,11 @@
 """Read-only questions about accounts and roles. Every list is scoped to what the actor may see."""
 
+import datetime as dt
+import hashlib
+
 from django.db.models import Q, QuerySet
 
-from loket.accounts.models import OfficerRole, User, UserKind
+from loket.accounts.models import ApiToken, OfficerRole, User, UserKind
 from loket.core import policy
 from loket.offices.models import Office
 
@@ -76,3 +79,22 @@ def user_by_login(login: str) -> User | None:
 def officer_by_username(username: str) -> User | None:
     """An active officer account by its username (case-insensitive), for granting roles."""
     return User.objects.filter(kind=UserKind.OFFICER, is_active=True, username__iexact=(username or "").strip()).first()
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def hash_token_key(key: str) -> str:
+    """What a token is stored under: the SHA-256 of its key (the key itself is never stored)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def live_token(key: str, *, now: dt.datetime) -> ApiToken | None:
+    """The token with this key if it may be used at ``now``: not revoked, not expired, its owner
+    active; else None."""
+    if not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token_key(key)).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    return token
