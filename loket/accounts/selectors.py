@@ -64,6 +64,34 @@ def roles_at_offices_for(actor, office: Office | None = None) -> QuerySet[Office
     )
 
 
+def managed_office(actor, office_id: int) -> Office | None:
+    """The office ``office_id`` if ``actor`` administers it; None otherwise."""
+    return manageable_offices_for(actor).filter(pk=office_id).first()
+
+
+def managed_role(actor, officer_role_id: int) -> OfficerRole | None:
+    """The active role ``officer_role_id`` if it is at an office ``actor`` manages; None otherwise."""
+    return roles_at_offices_for(actor).filter(pk=officer_role_id).first()
+
+
+# The officers page looks at this many of the actor's offices for the roles it offers, and lists
+# this many roles: a system admin of a large city would otherwise load every office and role.
+GRANT_FORM_OFFICES = 50
+OFFICERS_PAGE_ROWS = 500
+
+
+def office_roles_grantable_by(actor) -> list[str]:
+    """The office roles ``actor`` may grant at one or more of the offices they administer."""
+    return policy.office_roles_grantable_somewhere(actor, manageable_offices_for(actor)[:GRANT_FORM_OFFICES])
+
+
+def officer_rows_for(actor, office: Office | None = None) -> list[tuple[OfficerRole, bool]]:
+    """The roles of the officers page (of one office when given), each with whether ``actor`` may
+    revoke it."""
+    roles = roles_at_offices_for(actor, office)[:OFFICERS_PAGE_ROWS]
+    return [(role, role.role in policy.grantable_roles(actor, office=role.office)) for role in roles]
+
+
 def user_by_login(login: str) -> User | None:
     """The user who logs in with ``login``: a NIK (spaces, dots, dashes allowed) or a username."""
     login = (login or "").strip()
