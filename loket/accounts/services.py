@@ -107,6 +107,14 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError(_messages(exc), code="password")
 
 
+def _refuse_nik_username(username: str) -> None:
+    if looks_like_nik(username):
+        raise DomainError(
+            _("An officer's username cannot be a 16-digit number: that is how citizens log in with their NIK."),
+            code="username",
+        )
+
+
 def _require_active_officer(actor) -> None:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active or actor.kind != UserKind.OFFICER:
         raise NotAllowed(_("Only an active officer may do this."))
@@ -164,11 +172,7 @@ def create_officer(
             _("The username must be 3–32 letters, digits, dots, dashes or underscores, without spaces."),
             code="username",
         )
-    if looks_like_nik(username):
-        raise DomainError(
-            _("An officer's username cannot be a 16-digit number: that is how citizens log in with their NIK."),
-            code="username",
-        )
+    _refuse_nik_username(username)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This username is already taken: choose another one."), code="username")
     nip = (nip or "").replace(" ", "")
@@ -299,6 +303,50 @@ def revoke_role(*, actor, officer_role: OfficerRole, reason: str) -> OfficerRole
         data={"user_id": officer_role.user_id, "role": officer_role.role},
     )
     return officer_role
+
+
+@transaction.atomic
+def ensure_system_admin(
+    *, username: str, full_name: str, email: str = "", password: str | None = None
+) -> tuple[User, bool]:
+    """Create a system admin of an installation, or make sure an existing officer account is one.
+
+    Nobody is above the first system admin, so the system (``actor=None``) is the actor. A new
+    account needs ``password``; an existing one keeps its password and is made active, staff and
+    superuser again, and holds the system admin role. Returns the account and whether it is new."""
+    username = (username or "").strip()
+    user = User.objects.select_for_update().filter(username__iexact=username).first()
+    if user is not None and user.kind != UserKind.OFFICER:
+        raise DomainError(_("Roles can only be given to officer accounts, not to citizens."), code="user")
+    created = user is None
+    if created:
+        user = _new_system_admin(username=username, full_name=full_name, email=email, password=password or "")
+    elif not (user.is_staff and user.is_superuser and user.is_active):
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.save(update_fields=["is_staff", "is_superuser", "is_active"])
+        record(actor=None, action="accounts.restore_system_admin", obj=user, to_state=UserKind.OFFICER.value)
+    role, role_created = OfficerRole.objects.get_or_create(
+        user=user, role=policy.Role.SYSTEM_ADMIN, office=None, region=None
+    )
+    if not role.is_active:
+        role.is_active = True
+        role.save(update_fields=["is_active"])
+        role_created = True
+    if role_created:
+        user._active_roles_cache = None
+        record(actor=None, action="accounts.grant_role", obj=role, to_state=policy.Role.SYSTEM_ADMIN.value)
+    return user, created
+
+
+def _new_system_admin(*, username: str, full_name: str, email: str, password: str) -> User:
+    _refuse_nik_username(username)
+    user = User(username=username, kind=UserKind.OFFICER, full_name=full_name, email=email)
+    user.is_staff = user.is_superuser = True
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    record(actor=None, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
+    return user
 
 
 @transaction.atomic
