@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from loket.audit.models import AuditEntry
 from loket.core import clock
 from loket.offices.factories import OfficeFactory, ScheduleExceptionFactory, add_rules, ensure_region
+from loket.offices.forms import format_sessions, parse_day
 from loket.offices.models import Day, OpeningRule, ScheduleException
-from loket.offices.staff_forms import format_sessions, parse_day
 from loket.offices.tests.conftest import make_officer
-from loket.offices.views_staff import rules_version
+from loket.offices.views.staff import rules_version
 
 pytestmark = pytest.mark.django_db
 

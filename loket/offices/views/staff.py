@@ -16,9 +16,9 @@ from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
 from loket.offices.access import office_for_request
+from loket.offices.forms import ExceptionForm, WeeklyHoursForm, format_sessions
 from loket.offices.models import Day, OpeningRule, ScheduleException
 from loket.offices.services import RuleSpec
-from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm, format_sessions
 
 WEEK_DAYS = 7
 

@@ -23,8 +23,8 @@ from loket.core import clock, policy
 from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import calendar, services
+from loket.offices.forms import LocalClosureForm, NationalDayForm
 from loket.offices.models import Holiday, HolidayKind
-from loket.offices.staff_forms import LocalClosureForm, NationalDayForm
 from loket.regions.models import Region, RegionLevel
 
 # The page's default year follows the calendar in Jakarta (WIB), where the SKB is issued.
