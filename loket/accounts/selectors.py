@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from loket.accounts.models import ApiToken, OfficerRole, User, UserKind
 from loket.core import policy
+from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 
 # The NIK text helpers live with the region codes (loket.regions.nik); callers in other apps
@@ -32,11 +33,8 @@ def _manageable_office_filter(actor) -> Q | None:
 
 def manageable_offices_for(actor) -> QuerySet[Office]:
     """Offices ``actor`` administers: all for a system admin, their kabupaten/kota's for a city
-    admin, their own for an office admin; none for anyone else."""
-    condition = _manageable_office_filter(actor)
-    if condition is None:
-        return Office.objects.none()
-    return Office.objects.filter(condition).select_related("region").order_by("region_id", "name")
+    admin, their own for an office admin; none for anyone else (the offices app's question)."""
+    return office_selectors.offices_for(actor)
 
 
 def officers_for(actor) -> QuerySet[User]:

@@ -147,6 +147,14 @@ def test_cannot_remove_another_offices_exception(client, office, admin):
     assert ScheduleException.objects.filter(pk=foreign.pk).exists()
 
 
+def test_removing_an_exception_that_is_gone_or_garbled_is_explained(client, office, admin):
+    client.force_login(admin)
+    for posted in ("999999", "abc", ""):
+        response = client.post(url(office), {"action": "remove", "exception": posted}, follow=True)
+        assert response.status_code == 200
+        assert "Jadwal khusus itu sudah tidak ada." in response.content.decode()
+
+
 def test_index_lists_managed_offices(client, office):
     second = OfficeFactory(name="Kantor Kecamatan Pamulang", region_code="36.74.06")
     OfficeFactory(name="Kantor Bekasi Timur", region_code="32.75.01")

@@ -17,7 +17,7 @@ from loket.core.errors import DomainError
 from loket.offices import selectors, services
 from loket.offices.access import office_for_request
 from loket.offices.forms import ExceptionForm, WeeklyHoursForm, format_sessions
-from loket.offices.models import Day, OpeningRule, ScheduleException
+from loket.offices.models import Day, OpeningRule
 from loket.offices.services import RuleSpec
 
 WEEK_DAYS = 7
@@ -37,7 +37,7 @@ def _week_start(request: HttpRequest, today: dt.date) -> dt.date:
 @require_GET
 def manage_hours_index(request: HttpRequest) -> HttpResponse:
     """The offices whose hours this officer manages."""
-    offices = list(selectors.offices_for(request.user).order_by("region_id", "name"))
+    offices = list(selectors.offices_for(request.user))
     if len(offices) == 1:
         return redirect("offices:manage_hours", slug=offices[0].slug)
     can_manage_holidays = policy.allows_somewhere(request.user, policy.MANAGE_CITY)
@@ -54,7 +54,8 @@ def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
 
     if request.method == "POST":
         if request.POST.get("action") == "remove":
-            exception = ScheduleException.objects.filter(office=office, pk=request.POST.get("exception")).first()
+            raw_id = request.POST.get("exception", "")
+            exception = selectors.exception_at(office, int(raw_id) if raw_id.isdigit() else None)
             if exception is None:
                 messages.error(request, _("That exception no longer exists."))
             else:
