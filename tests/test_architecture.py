@@ -51,7 +51,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/notifications/channels/smpp.py:__init__",
     "loket/notifications/channels/smpp.py:_submit_part",
     "loket/notifications/services.py:enqueue",
-    "loket/offices/services.py:add_schedule_exception",
     "loket/queueing/config.py:save_quota",
     "loket/queueing/config.py:save_service_group",
     "loket/queueing/services.py:issue_walkin_ticket",
