@@ -43,7 +43,6 @@ PENDING_BIG_MODULES = {
     "loket/signing/signers/bsre.py",
 }
 PENDING_LONG_FUNCTIONS = {
-    "loket/catalog/services.py:load_catalog",
     "loket/letters/services.py:issue_letter",
     "loket/notifications/channels/http.py:__init__",
     "loket/notifications/channels/smpp.py:__init__",
