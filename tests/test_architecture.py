@@ -52,7 +52,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/queueing/config.py:save_service_group",
     "loket/queueing/services.py:issue_walkin_ticket",
     "loket/queueing/views_kiosk.py:kiosk",
-    "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",
     "loket/signing/pades.py:sign_pdf",
     "loket/signing/services.py:sign_documents",
