@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service, ServiceField
 from loket.catalog.services import INTERNAL_STANDARD_FIELDS
 

@@ -8,7 +8,7 @@ services. Changes made here are audited too (``AuditedAdminMixin``: admin.add/ch
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.offices.models import Counter, ExceptionSession, Holiday, Office, OpeningRule, ScheduleException
 
 
