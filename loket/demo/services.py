@@ -253,6 +253,7 @@ def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequenc
         letters = ensure_demo_letters(actor=admin)
         result.letters_created = letters.settings_created + letters.templates_created
         ensure_city_policies()
+    # After the commit above: the signing services commit the CA and each key in transactions of their own.
     ensure_signing(result=result)
     return result
 
