@@ -176,7 +176,7 @@ def setup_data(args: argparse.Namespace, citizens: int, pg_citizens: int) -> Pla
 
     from loket.accounts.factories import make_nik
     from loket.accounts.models import User, UserKind
-    from loket.accounts.tokens import issue_token
+    from loket.accounts.services import issue_token
     from loket.catalog.models import Service
     from loket.catalog.services import load_catalog
     from loket.offices.factories import OfficeFactory, add_rules

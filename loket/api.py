@@ -5,7 +5,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from loket.accounts import tokens
+from loket.accounts import services as accounts
+from loket.accounts.access import MSG_BAD_CREDENTIALS, MSG_BAD_TOKEN, MSG_INVALID_INPUT, MSG_LOCKED, BearerAuth
 from loket.accounts.selectors import looks_like_nik, normalize_nik
 from loket.catalog.api import router as catalog_router
 from loket.core.errors import DomainError, NotAllowed
@@ -62,16 +63,16 @@ def issue_token(request: HttpRequest, payload: TokenIn):
     if getattr(request, "axes_locked_out", False):
         # Answer in JSON ourselves; the axes middleware would otherwise replace it with its HTML page.
         request.axes_locked_out = False
-        return Status(429, {"detail": str(tokens.MSG_LOCKED)})
+        return Status(429, {"detail": str(MSG_LOCKED)})
     if user is None or not user.is_active or not user.is_citizen:
-        return Status(401, {"detail": str(tokens.MSG_BAD_CREDENTIALS)})
-    token, key = tokens.issue_token(actor=user, name=payload.name)
+        return Status(401, {"detail": str(MSG_BAD_CREDENTIALS)})
+    token, key = accounts.issue_token(actor=user, name=payload.name)
     return Status(201, {"token": key, "expires_at": token.expires_at.isoformat()})
 
 
-@auth_router.delete("/token", response={204: None}, auth=tokens.BearerAuth(), summary="Log out: revoke this token")
+@auth_router.delete("/token", response={204: None}, auth=BearerAuth(), summary="Log out: revoke this token")
 def revoke_token(request: HttpRequest):
-    tokens.revoke_token(actor=request.user, token=request.api_token)
+    accounts.revoke_token(actor=request.user, token=request.api_token)
     return Status(204, None)
 
 
@@ -80,12 +81,12 @@ api.add_router("/auth", auth_router)
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(request, {"detail": str(tokens.MSG_BAD_TOKEN)}, status=401)
+    return api.create_response(request, {"detail": str(MSG_BAD_TOKEN)}, status=401)
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    return api.create_response(request, {"detail": str(tokens.MSG_INVALID_INPUT), "errors": exc.errors}, status=400)
+    return api.create_response(request, {"detail": str(MSG_INVALID_INPUT), "errors": exc.errors}, status=400)
 
 
 @api.exception_handler(HttpError)

@@ -165,8 +165,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_STR_CALLABLE = "loket.accounts.lockout.client_str"  # masks NIKs in axes log lines
-AXES_USERNAME_CALLABLE = "loket.accounts.lockout.attempt_username"  # stores a keyed hash, not the NIK
+AXES_CLIENT_STR_CALLABLE = "loket.accounts.throttle.client_str"  # masks NIKs in axes log lines
+AXES_USERNAME_CALLABLE = "loket.accounts.throttle.attempt_username"  # stores a keyed hash, not the NIK
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]

@@ -147,7 +147,7 @@ class OfficerRole(models.Model):
 
 class ApiToken(models.Model):
     """A bearer token of the JSON API (mobile app). Only the SHA-256 hash of the key is stored;
-    the key itself is shown once, when issued (``loket.accounts.tokens.issue_token``)."""
+    the key itself is shown once, when issued (``loket.accounts.services.issue_token``)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -1,24 +1,18 @@
 """Read-only questions about accounts and roles. Every list is scoped to what the actor may see."""
 
-import re
+import datetime as dt
+import hashlib
 
 from django.db.models import Q, QuerySet
 
-from loket.accounts.models import OfficerRole, User, UserKind
+from loket.accounts.models import ApiToken, OfficerRole, User, UserKind
 from loket.core import policy
+from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 
-_NIK_SEPARATORS = re.compile(r"[\s.\-]")
-
-
-def normalize_nik(raw: str) -> str:
-    """Strip the spaces, dots and dashes people type inside a NIK (``3674 0412 ...``, ``3674.04...``)."""
-    return _NIK_SEPARATORS.sub("", raw or "")
-
-
-def looks_like_nik(raw: str) -> bool:
-    digits = normalize_nik(raw)
-    return len(digits) == 16 and digits.isdigit()
+# The NIK text helpers live with the region codes (loket.regions.nik); callers in other apps
+# still import them from here.
+from loket.regions.nik import looks_like_nik, normalize_nik
 
 
 def roles_for(user) -> QuerySet[OfficerRole]:
@@ -39,11 +33,8 @@ def _manageable_office_filter(actor) -> Q | None:
 
 def manageable_offices_for(actor) -> QuerySet[Office]:
     """Offices ``actor`` administers: all for a system admin, their kabupaten/kota's for a city
-    admin, their own for an office admin; none for anyone else."""
-    condition = _manageable_office_filter(actor)
-    if condition is None:
-        return Office.objects.none()
-    return Office.objects.filter(condition).select_related("region").order_by("region_id", "name")
+    admin, their own for an office admin; none for anyone else (the offices app's question)."""
+    return office_selectors.offices_for(actor)
 
 
 def officers_for(actor) -> QuerySet[User]:
@@ -71,6 +62,34 @@ def roles_at_offices_for(actor, office: Office | None = None) -> QuerySet[Office
     )
 
 
+def managed_office(actor, office_id: int) -> Office | None:
+    """The office ``office_id`` if ``actor`` administers it; None otherwise."""
+    return manageable_offices_for(actor).filter(pk=office_id).first()
+
+
+def managed_role(actor, officer_role_id: int) -> OfficerRole | None:
+    """The active role ``officer_role_id`` if it is at an office ``actor`` manages; None otherwise."""
+    return roles_at_offices_for(actor).filter(pk=officer_role_id).first()
+
+
+# The officers page looks at this many of the actor's offices for the roles it offers, and lists
+# this many roles: a system admin of a large city would otherwise load every office and role.
+GRANT_FORM_OFFICES = 50
+OFFICERS_PAGE_ROWS = 500
+
+
+def office_roles_grantable_by(actor) -> list[str]:
+    """The office roles ``actor`` may grant at one or more of the offices they administer."""
+    return policy.office_roles_grantable_somewhere(actor, manageable_offices_for(actor)[:GRANT_FORM_OFFICES])
+
+
+def officer_rows_for(actor, office: Office | None = None) -> list[tuple[OfficerRole, bool]]:
+    """The roles of the officers page (of one office when given), each with whether ``actor`` may
+    revoke it."""
+    roles = roles_at_offices_for(actor, office)[:OFFICERS_PAGE_ROWS]
+    return [(role, role.role in policy.grantable_roles(actor, office=role.office)) for role in roles]
+
+
 def user_by_login(login: str) -> User | None:
     """The user who logs in with ``login``: a NIK (spaces, dots, dashes allowed) or a username."""
     login = (login or "").strip()
@@ -86,3 +105,22 @@ def user_by_login(login: str) -> User | None:
 def officer_by_username(username: str) -> User | None:
     """An active officer account by its username (case-insensitive), for granting roles."""
     return User.objects.filter(kind=UserKind.OFFICER, is_active=True, username__iexact=(username or "").strip()).first()
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def hash_token_key(key: str) -> str:
+    """What a token is stored under: the SHA-256 of its key (the key itself is never stored)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def live_token(key: str, *, now: dt.datetime) -> ApiToken | None:
+    """The token with this key if it may be used at ``now``: not revoked, not expired, its owner
+    active; else None."""
+    if not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token_key(key)).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    return token

@@ -1,11 +1,14 @@
-"""The verbs of accounts: registering citizens, creating officers, granting and revoking roles.
+"""The verbs of accounts: registering citizens, creating officers, granting and revoking roles,
+issuing and revoking the JSON API's bearer tokens.
 
 Every function here is keyword-only, runs in one transaction, checks the actor's permission,
 and writes an audit row. Errors carry an Indonesian (translated) message that says what to fix;
 ``DomainError.code`` names the form field the message belongs to where there is one.
 """
 
+import datetime as dt
 import re
+import secrets
 
 import phonenumbers
 from django.contrib.auth.password_validation import validate_password
@@ -13,17 +16,24 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from loket.accounts.models import OfficerRole, User, UserKind
-from loket.accounts.selectors import looks_like_nik, normalize_nik
+from loket.accounts.models import ApiToken, OfficerRole, User, UserKind
+from loket.accounts.selectors import hash_token_key, live_token, looks_like_nik, normalize_nik
 from loket.audit.services import record
-from loket.core import policy
+from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.models import Office
 from loket.regions.models import Region, RegionLevel
 from loket.regions.validators import parse_nik
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,32}$")
+
+TOKEN_LIFETIME = dt.timedelta(days=30)
+# A token's last use is written at most once a minute, not on every API call.
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+# English msgid, Indonesian in loket/accounts/locale; the API answers it for a token it refuses.
+MSG_BAD_TOKEN = gettext_lazy("Your session has ended or is not valid. Log in again in the app.")
 
 
 def _messages(error: ValidationError) -> str:
@@ -97,6 +107,14 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError(_messages(exc), code="password")
 
 
+def _refuse_nik_username(username: str) -> None:
+    if looks_like_nik(username):
+        raise DomainError(
+            _("An officer's username cannot be a 16-digit number: that is how citizens log in with their NIK."),
+            code="username",
+        )
+
+
 def _require_active_officer(actor) -> None:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active or actor.kind != UserKind.OFFICER:
         raise NotAllowed(_("Only an active officer may do this."))
@@ -154,11 +172,7 @@ def create_officer(
             _("The username must be 3–32 letters, digits, dots, dashes or underscores, without spaces."),
             code="username",
         )
-    if looks_like_nik(username):
-        raise DomainError(
-            _("An officer's username cannot be a 16-digit number: that is how citizens log in with their NIK."),
-            code="username",
-        )
+    _refuse_nik_username(username)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This username is already taken: choose another one."), code="username")
     nip = (nip or "").replace(" ", "")
@@ -292,6 +306,50 @@ def revoke_role(*, actor, officer_role: OfficerRole, reason: str) -> OfficerRole
 
 
 @transaction.atomic
+def ensure_system_admin(
+    *, username: str, full_name: str, email: str = "", password: str | None = None
+) -> tuple[User, bool]:
+    """Create a system admin of an installation, or make sure an existing officer account is one.
+
+    Nobody is above the first system admin, so the system (``actor=None``) is the actor. A new
+    account needs ``password``; an existing one keeps its password and is made active, staff and
+    superuser again, and holds the system admin role. Returns the account and whether it is new."""
+    username = (username or "").strip()
+    user = User.objects.select_for_update().filter(username__iexact=username).first()
+    if user is not None and user.kind != UserKind.OFFICER:
+        raise DomainError(_("Roles can only be given to officer accounts, not to citizens."), code="user")
+    created = user is None
+    if created:
+        user = _new_system_admin(username=username, full_name=full_name, email=email, password=password or "")
+    elif not (user.is_staff and user.is_superuser and user.is_active):
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.save(update_fields=["is_staff", "is_superuser", "is_active"])
+        record(actor=None, action="accounts.restore_system_admin", obj=user, to_state=UserKind.OFFICER.value)
+    role, role_created = OfficerRole.objects.get_or_create(
+        user=user, role=policy.Role.SYSTEM_ADMIN, office=None, region=None
+    )
+    if not role.is_active:
+        role.is_active = True
+        role.save(update_fields=["is_active"])
+        role_created = True
+    if role_created:
+        user._active_roles_cache = None
+        record(actor=None, action="accounts.grant_role", obj=role, to_state=policy.Role.SYSTEM_ADMIN.value)
+    return user, created
+
+
+def _new_system_admin(*, username: str, full_name: str, email: str, password: str) -> User:
+    _refuse_nik_username(username)
+    user = User(username=username, kind=UserKind.OFFICER, full_name=full_name, email=email)
+    user.is_staff = user.is_superuser = True
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    record(actor=None, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
+    return user
+
+
+@transaction.atomic
 def change_password(*, actor, user: User, new_password: str, old_password: str | None = None) -> None:
     """Change a password: one's own (the old password is required), or anyone's by a system admin."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -310,3 +368,45 @@ def change_password(*, actor, user: User, new_password: str, old_password: str |
         obj=user,
         reason="own password" if actor.pk == user.pk else "reset by system admin",
     )
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_token(*, actor: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for ``actor`` (already authenticated); returns it and the raw key (shown once,
+    only its hash is stored)."""
+    key = secrets.token_urlsafe(32)
+    now = clock.now()
+    token = ApiToken.objects.create(
+        user=actor, key_hash=hash_token_key(key), name=name[:100], created_at=now, expires_at=now + TOKEN_LIFETIME
+    )
+    record(actor=actor, action="accounts.api_token.issue", obj=token)
+    return token, key
+
+
+@transaction.atomic
+def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke ``token``; only its owner may."""
+    if token.user_id != actor.pk:
+        raise NotAllowed(MSG_BAD_TOKEN)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        record(actor=actor, action="accounts.api_token.revoke", obj=token)
+    return token
+
+
+def use_token(*, key: str) -> ApiToken | None:
+    """The live token with this key, its last use noted; None when it may not be used.
+
+    Every API call comes through here, so the use is noted by one UPDATE (a transaction of its
+    own) at most once a minute, and without an audit row: ``last_used_at`` is the token's own
+    bookkeeping, not a change anyone made."""
+    now = clock.now()
+    token = live_token(key, now=now)
+    if token is not None and (token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

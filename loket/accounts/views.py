@@ -88,26 +88,14 @@ def register_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/register.html", {"form": form})
 
 
-def _manage_hours_url(office) -> str:
-    """Link to the office's opening-hours page (offices app); empty if that page is not installed."""
+# The management pages of other apps the dashboard links to, by URL name; a link is left out when
+# its app is not installed (accounts may not import those apps).
+_OFFICE_PAGES = ("offices:manage_hours", "queueing:manage", "letters:manage")
+
+
+def _office_page_url(name: str, office) -> str:
     try:
-        return reverse("offices:manage_hours", kwargs={"slug": office.slug})
-    except NoReverseMatch:
-        return ""
-
-
-def _manage_queue_url(office) -> str:
-    """Link to the office's queue settings page (queueing app); empty if that page is not installed."""
-    try:
-        return reverse("queueing:manage", kwargs={"slug": office.slug})
-    except NoReverseMatch:
-        return ""
-
-
-def _manage_letters_url(office) -> str:
-    """Link to the office's letterhead and letter templates page (letters app); empty if not installed."""
-    try:
-        return reverse("letters:manage", kwargs={"slug": office.slug})
+        return reverse(name, kwargs={"slug": office.slug})
     except NoReverseMatch:
         return ""
 
@@ -121,8 +109,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         context.update(
             roles=list(selectors.roles_for(user)),
             managed_offices=[
-                (office, _manage_hours_url(office), _manage_queue_url(office), _manage_letters_url(office))
-                for office in offices
+                (office, *(_office_page_url(name, office) for name in _OFFICE_PAGES)) for office in offices
             ],
             may_manage_officers=policy.allows_somewhere(user, policy.MANAGE_OFFICE),
             may_manage_holidays=policy.allows_somewhere(user, policy.MANAGE_CITY),
@@ -130,88 +117,98 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html", context)
 
 
-def _selected_office(request: HttpRequest, offices):
+def _selected_office(request: HttpRequest, actor):
+    """The office the page is narrowed to (``?office=``, kept across a post), if the actor manages it."""
     office_id = request.GET.get("office") or request.POST.get("office_filter") or ""
-    if office_id.isdigit():
-        return offices.filter(pk=int(office_id)).first()
+    return selectors.managed_office(actor, int(office_id)) if office_id.isdigit() else None
+
+
+def _grant(request: HttpRequest, form: GrantRoleForm) -> bool:
+    """Grant the role of a valid ``form``; on refusal the message goes on the form. Whether it was granted."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    target = selectors.officer_by_username(data["username"])
+    if target is None:
+        form.add_error("username", _("No officer account has this username. Create the account first."))
+        return False
+    try:
+        services.grant_role(
+            actor=request.user, user=target, role=data["role"], office=data["office"], title=data["title"]
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return False
+    messages.success(
+        request,
+        _("%(name)s is now %(role)s at %(office)s.")
+        % {"name": target.full_name, "role": policy.Role(data["role"]).label, "office": data["office"]},
+    )
+    return True
+
+
+def _revoke(request: HttpRequest) -> str | None:
+    """Revoke the posted role: None when it was revoked, else the message to show above the list."""
+    form = RevokeRoleForm(request.POST)
+    if not form.is_valid():
+        return _("Write the reason for revoking this role.")
+    role = selectors.managed_role(request.user, form.cleaned_data["officer_role"])
+    if role is None:
+        return _("This role does not exist at an office you manage.")
+    try:
+        services.revoke_role(actor=request.user, officer_role=role, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        return exc.message
+    messages.success(request, _("The role was revoked."))
     return None
+
+
+def _create(request: HttpRequest, form: CreateOfficerForm) -> bool:
+    """Create the officer account of a valid ``form``; refusals go on the form. Whether it was created."""
+    if not form.is_valid():
+        return False
+    try:
+        new = services.create_officer(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        form.add_error(exc.code if exc.code in _OFFICER_FIELDS else None, exc.message)
+        return False
+    messages.success(
+        request, _("The account %(username)s was created. Now give it a role below.") % {"username": new.username}
+    )
+    return True
 
 
 @permission_required(policy.MANAGE_OFFICE)
 def officers_view(request: HttpRequest) -> HttpResponse:
-    """Officers of the offices the actor administers, with forms to grant and revoke roles."""
+    """Officers of the offices the actor administers, with forms to grant and revoke roles and to
+    create officer accounts. Each form posts its ``action``; only that form is bound."""
     actor = request.user
     offices = selectors.manageable_offices_for(actor)
-    office = _selected_office(request, offices)
-    grant_roles = policy.office_roles_grantable_somewhere(actor, offices[:50])
+    office = _selected_office(request, actor)
     action = request.POST.get("action") if request.method == "POST" else None
     grant_form = GrantRoleForm(
         request.POST if action == "grant" else None,
         offices=offices,
-        roles=grant_roles,
+        roles=selectors.office_roles_grantable_by(actor),
         initial={"office": office},
     )
     create_form = CreateOfficerForm(request.POST if action == "create" else None)
     revoke_error = None
-
-    if action == "grant" and grant_form.is_valid():
-        data = grant_form.cleaned_data
-        target = selectors.officer_by_username(data["username"])
-        if target is None:
-            grant_form.add_error("username", _("No officer account has this username. Create the account first."))
-        else:
-            try:
-                services.grant_role(
-                    actor=actor, user=target, role=data["role"], office=data["office"], title=data["title"]
-                )
-            except DomainError as exc:
-                grant_form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s is now %(role)s at %(office)s.")
-                    % {"name": target.full_name, "role": policy.Role(data["role"]).label, "office": data["office"]},
-                )
-                return redirect(request.get_full_path())
+    if action == "grant":
+        done = _grant(request, grant_form)
     elif action == "revoke":
-        revoke_form = RevokeRoleForm(request.POST)
-        if revoke_form.is_valid():
-            role = selectors.roles_at_offices_for(actor).filter(pk=revoke_form.cleaned_data["officer_role"]).first()
-            if role is None:
-                revoke_error = _("This role does not exist at an office you manage.")
-            else:
-                try:
-                    services.revoke_role(actor=actor, officer_role=role, reason=revoke_form.cleaned_data["reason"])
-                except DomainError as exc:
-                    revoke_error = exc.message
-                else:
-                    messages.success(request, _("The role was revoked."))
-                    return redirect(request.get_full_path())
-        else:
-            revoke_error = _("Write the reason for revoking this role.")
-    elif action == "create" and create_form.is_valid():
-        try:
-            new = services.create_officer(actor=actor, **create_form.cleaned_data)
-        except DomainError as exc:
-            create_form.add_error(exc.code if exc.code in _OFFICER_FIELDS else None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("The account %(username)s was created. Now give it a role below.") % {"username": new.username},
-            )
-            return redirect(request.get_full_path())
-
-    roles = selectors.roles_at_offices_for(actor, office)
-    rows = [(role, role.role in policy.grantable_roles(actor, office=role.office)) for role in roles[:500]]
-    return render(
-        request,
-        "accounts/officers.html",
-        {
-            "offices": offices,
-            "office": office,
-            "rows": rows,
-            "grant_form": grant_form,
-            "create_form": create_form,
-            "revoke_error": revoke_error,
-        },
-    )
+        revoke_error = _revoke(request)
+        done = revoke_error is None
+    else:
+        done = action == "create" and _create(request, create_form)
+    if done:
+        return redirect(request.get_full_path())
+    context = {
+        "offices": offices,
+        "office": office,
+        "rows": selectors.officer_rows_for(actor, office),
+        "grant_form": grant_form,
+        "create_form": create_form,
+        "revoke_error": revoke_error,
+    }
+    return render(request, "accounts/officers.html", context)

@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.catalog.models import OfficeService, Prerequisite, Requirement, Service, ServiceField
+from loket.catalog.services import INTERNAL_STANDARD_FIELDS
 
 
 class RequirementInline(admin.TabularInline):
@@ -58,15 +59,7 @@ class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
             _("Internal service standard"),
             {
                 "classes": ("collapse",),
-                "fields": (
-                    "facilities",
-                    "staff_competence",
-                    "internal_supervision",
-                    "staff_count",
-                    "service_guarantee",
-                    "security_guarantee",
-                    "performance_evaluation",
-                ),
+                "fields": INTERNAL_STANDARD_FIELDS,
             },
         ),
     )

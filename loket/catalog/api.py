@@ -109,7 +109,7 @@ def get_service(request: HttpRequest, slug: str):
                 "needs_upload": r.needs_upload,
                 "is_mandatory": r.is_mandatory,
             }
-            for r in service.requirements.all()
+            for r in selectors.requirements_of(service)
         ],
         "prerequisites": [
             {"slug": p.required_service.slug, "name": p.required_service.name, "at_office_kind": p.at_office_kind}

@@ -44,6 +44,11 @@ def service_by_slug(slug: str) -> Service | None:
     )
 
 
+def requirements_of(service: Service) -> list[Requirement]:
+    """The service's requirements in order (prefetched by ``service_by_slug``)."""
+    return list(service.requirements.all())
+
+
 def _switched_off(office_ids) -> set[tuple[int, int]]:
     return set(
         OfficeService.objects.filter(office_id__in=office_ids, is_offered=False).values_list("office_id", "service_id")

@@ -36,12 +36,8 @@ from loket.offices.models import Office, OfficeKind
 STANDARD_CATALOG = Path(__file__).resolve().parent / "data" / "standard_catalog.json"
 
 
-# Fields of Service an admin may set through create_service / update_service.
-TEXT_FIELDS = (
-    "summary",
-    "legal_basis",
-    "procedure",
-    "complaint_channel",
+# The components of the service standard (UU 25/2009) kept for the office, not published.
+INTERNAL_STANDARD_FIELDS = (
     "facilities",
     "staff_competence",
     "internal_supervision",
@@ -50,6 +46,8 @@ TEXT_FIELDS = (
     "security_guarantee",
     "performance_evaluation",
 )
+# Fields of Service an admin may set through create_service / update_service.
+TEXT_FIELDS = ("summary", "legal_basis", "procedure", "complaint_channel", *INTERNAL_STANDARD_FIELDS)
 EDITABLE_FIELDS = (
     "slug",
     "name",
@@ -260,83 +258,100 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existi
     """
     _require_system_admin(actor)
     items = read_catalog(path)
-    result = CatalogLoadResult()
     codes = [item["code"] for item in items]
     if len(set(codes)) != len(codes):
         raise DomainError(_("The catalogue file lists a service code twice."))
     by_code: dict[str, Service] = {}
     changes: dict[str, dict[str, Any]] = {}
     kept: set[str] = set()
-
     for item in items:
-        values = {name: item[name] for name in EDITABLE_FIELDS if name in item}
-        values.setdefault("is_active", True)
-        _validate({**values, "code": item["code"]})
-        requirements = _normalise_requirements(item.get("requirements", []), item["name"])
-        form_fields = _normalise_fields(item.get("fields", []), item["name"])
-        service = Service.objects.filter(code=item["code"]).first()
-        if service is not None and keep_existing:
-            kept.add(service.code)
-        elif service is None:
-            _check_unique_slug(values["slug"])
-            service = Service.objects.create(code=item["code"], **values)
-            _set_requirements(service, requirements)
-            _set_fields(service, form_fields)
-            result.created.append(service.code)
-            changes[service.code] = {"created": True}
-        else:
-            before = _snapshot(service)
-            changed = [name for name, value in values.items() if before[name] != value]
-            if "slug" in changed:
-                _check_unique_slug(values["slug"], exclude_pk=service.pk)
-            for name in changed:
-                setattr(service, name, values[name])
-            if changed:
-                service.save(update_fields=changed)
-            diff = {name: {"from": before[name], "to": values[name]} for name in changed}
-            if _requirements_of(service) != requirements:
-                _set_requirements(service, requirements)
-                diff["requirements"] = {"to": [r["name"] for r in requirements]}
-            if _fields_of(service) != form_fields:
-                _set_fields(service, form_fields)
-                diff["fields"] = {"to": [f["key"] for f in form_fields]}
-            if diff:
-                changes[service.code] = diff
+        service, diff = _load_service(item, keep_existing=keep_existing)
         by_code[service.code] = service
-
-    # Prerequisites, once every service of the file exists.
+        if diff is None:
+            kept.add(service.code)
+        elif diff:
+            changes[service.code] = diff
+    # Prerequisites name other services by code: linked once every service of the file exists.
     for item in items:
-        service = by_code[item["code"]]
-        if service.code in kept:
-            continue
-        wanted = []
-        for i, link in enumerate(item.get("prerequisites", [])):
-            required = by_code.get(link["code"]) or Service.objects.filter(code=link["code"]).first()
-            if required is None:
-                raise DomainError(
-                    _("“%(name)s” needs service %(code)s first, but no service has that code.")
-                    % {"name": item["name"], "code": link["code"]}
-                )
-            if link["at_office_kind"] not in OfficeKind.values:
-                raise DomainError(
-                    _("Unknown office kind “%(value)s” for “%(name)s”.")
-                    % {"value": link["at_office_kind"], "name": item["name"]}
-                )
-            wanted.append((required.pk, link["at_office_kind"], i))
-        current = [
-            (p.required_service_id, p.at_office_kind, p.order)
-            for p in Prerequisite.objects.filter(service=service).order_by("order", "id")
-        ]
-        if current != wanted:
-            Prerequisite.objects.filter(service=service).delete()
-            Prerequisite.objects.bulk_create(
-                Prerequisite(service=service, required_service_id=pk, at_office_kind=kind, order=order)
-                for pk, kind, order in wanted
-            )
-            changes.setdefault(service.code, {})["prerequisites"] = {
-                "to": [link["code"] for link in item.get("prerequisites", [])]
-            }
+        if item["code"] not in kept:
+            linked = _load_prerequisites(by_code[item["code"]], item, by_code)
+            if linked is not None:
+                changes.setdefault(item["code"], {})["prerequisites"] = linked
+    return _record_load(actor, codes, by_code, changes)
 
+
+def _load_service(item: dict[str, Any], *, keep_existing: bool) -> tuple[Service, dict[str, Any] | None]:
+    """Create or update the service of one catalogue entry (checked even when it is kept).
+
+    Returns the service and what changed: ``{"created": True}`` for a new service, the changed
+    fields (``{}`` for none) for an existing one, None when ``keep_existing`` leaves it alone."""
+    values = {name: item[name] for name in EDITABLE_FIELDS if name in item}
+    values.setdefault("is_active", True)
+    _validate({**values, "code": item["code"]})
+    requirements = _normalise_requirements(item.get("requirements", []), item["name"])
+    form_fields = _normalise_fields(item.get("fields", []), item["name"])
+    service = Service.objects.filter(code=item["code"]).first()
+    if service is not None and keep_existing:
+        return service, None
+    if service is None:
+        _check_unique_slug(values["slug"])
+        service = Service.objects.create(code=item["code"], **values)
+        _set_requirements(service, requirements)
+        _set_fields(service, form_fields)
+        return service, {"created": True}
+    before = _snapshot(service)
+    changed = [name for name, value in values.items() if before[name] != value]
+    if "slug" in changed:
+        _check_unique_slug(values["slug"], exclude_pk=service.pk)
+    for name in changed:
+        setattr(service, name, values[name])
+    if changed:
+        service.save(update_fields=changed)
+    diff = {name: {"from": before[name], "to": values[name]} for name in changed}
+    if _requirements_of(service) != requirements:
+        _set_requirements(service, requirements)
+        diff["requirements"] = {"to": [r["name"] for r in requirements]}
+    if _fields_of(service) != form_fields:
+        _set_fields(service, form_fields)
+        diff["fields"] = {"to": [f["key"] for f in form_fields]}
+    return service, diff
+
+
+def _load_prerequisites(service: Service, item: dict[str, Any], by_code: dict[str, Service]) -> dict | None:
+    """Make the service's prerequisites those of its entry; what changed, or None if nothing did."""
+    wanted = []
+    for i, link in enumerate(item.get("prerequisites", [])):
+        required = by_code.get(link["code"]) or Service.objects.filter(code=link["code"]).first()
+        if required is None:
+            raise DomainError(
+                _("“%(name)s” needs service %(code)s first, but no service has that code.")
+                % {"name": item["name"], "code": link["code"]}
+            )
+        if link["at_office_kind"] not in OfficeKind.values:
+            raise DomainError(
+                _("Unknown office kind “%(value)s” for “%(name)s”.")
+                % {"value": link["at_office_kind"], "name": item["name"]}
+            )
+        wanted.append((required.pk, link["at_office_kind"], i))
+    current = [
+        (p.required_service_id, p.at_office_kind, p.order)
+        for p in Prerequisite.objects.filter(service=service).order_by("order", "id")
+    ]
+    if current == wanted:
+        return None
+    Prerequisite.objects.filter(service=service).delete()
+    Prerequisite.objects.bulk_create(
+        Prerequisite(service=service, required_service_id=pk, at_office_kind=kind, order=order)
+        for pk, kind, order in wanted
+    )
+    return {"to": [link["code"] for link in item.get("prerequisites", [])]}
+
+
+def _record_load(
+    actor, codes: list[str], by_code: dict[str, Service], changes: dict[str, dict[str, Any]]
+) -> CatalogLoadResult:
+    """One audit row per created or changed service, in the file's order; the load's summary."""
+    result = CatalogLoadResult()
     for code in codes:
         service = by_code[code]
         diff = changes.get(code)
@@ -344,8 +359,7 @@ def load_catalog(*, actor=None, path: Path | str = STANDARD_CATALOG, keep_existi
             result.unchanged.append(code)
             continue
         created = diff.pop("created", False)
-        if not created:
-            result.updated.append(code)
+        (result.created if created else result.updated).append(code)
         record(
             actor=actor,
             action="catalog.service_created" if created else "catalog.service_updated",

@@ -25,7 +25,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "catalog/detail.html",
         {
             "service": service,
-            "requirements": list(service.requirements.all()),
+            "requirements": selectors.requirements_of(service),
             "prerequisites": selectors.prerequisites_of(service),
             "required_by": selectors.required_by(service),
             "cities": selectors.offices_offering(service),

@@ -20,8 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loket.accounts import services as accounts
-from loket.accounts.models import OfficerRole, User, UserKind
-from loket.audit.services import record
+from loket.accounts.models import User
 from loket.catalog.models import Service
 from loket.catalog.services import load_catalog, read_catalog
 from loket.core import clock, policy
@@ -166,18 +165,6 @@ def ensure_catalog(*, actor=None) -> str:
     return _("Catalogue: %(result)s.") % {"result": load_catalog(actor=actor)}
 
 
-def _bootstrap_system_admin(spec: data.DemoAccount, password: str) -> User:
-    """The first system admin has nobody above it: the system creates it (like create_system_admin)."""
-    user = User(username=spec.username, kind=UserKind.OFFICER, full_name=spec.full_name, is_staff=True)
-    user.is_superuser = True
-    user.set_password(password)
-    user.save()
-    record(actor=None, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
-    role = OfficerRole.objects.create(user=user, role=Role.SYSTEM_ADMIN)
-    record(actor=None, action="accounts.grant_role", obj=role, to_state=Role.SYSTEM_ADMIN.value)
-    return user
-
-
 def _where(spec: data.DemoAccount) -> str:
     if spec.office:
         return Office.objects.get(slug=spec.office).name
@@ -199,7 +186,10 @@ def ensure_accounts(*, result: DemoResult) -> None:
             continue
         password = random_password()
         if spec.role == Role.SYSTEM_ADMIN:
-            admin = _bootstrap_system_admin(spec, password)
+            # The first system admin has nobody above it: the system creates it.
+            admin, _created = accounts.ensure_system_admin(
+                username=spec.username, full_name=spec.full_name, password=password
+            )
         elif spec.role == "citizen":
             accounts.register_citizen(
                 nik=spec.username, full_name=spec.full_name, phone="081234567890", password=password
@@ -263,6 +253,7 @@ def load_demo(*, actor=None, full_regions: bool = True, region_prefixes: Sequenc
         letters = ensure_demo_letters(actor=admin)
         result.letters_created = letters.settings_created + letters.templates_created
         ensure_city_policies()
+    # After the commit above: the signing services commit the CA and each key in transactions of their own.
     ensure_signing(result=result)
     return result
 

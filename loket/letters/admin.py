@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.core.errors import DomainError
 from loket.letters import services
 from loket.letters.models import Letter, LetterTemplate, OfficeLetterSettings

@@ -8,16 +8,13 @@ from django.http import Http404
 
 from loket.core import policy
 from loket.offices.models import Office
-from loket.offices.selectors import office_by_slug
+from loket.offices.selectors import any_office_by_slug, office_by_slug
 
 
 def office_for_request(request, slug: str, permission: policy.Permission, *, include_inactive: bool = False) -> Office:
     """``slug``'s office if ``request.user`` holds ``permission`` there (``policy.allows``). Admin
     pages pass ``include_inactive`` so an office that was closed down can still be managed."""
-    if include_inactive:
-        office = Office.objects.select_related("region").filter(slug=slug).first()
-    else:
-        office = office_by_slug(slug)
+    office = any_office_by_slug(slug) if include_inactive else office_by_slug(slug)
     if office is None:
         raise Http404("office not found")
     if not policy.allows(request.user, permission, office):

@@ -1,14 +1,14 @@
 """Django admin for configuring offices, counters, opening hours, date exceptions and holidays.
 
 The admin is for system configuration by trusted staff; everyday hour changes go through the
-staff pages (``views_staff.manage_hours``, ``views_staff.manage_weekly_hours``), which use the
+staff pages (``views.staff.manage_hours``, ``views.staff.manage_weekly_hours``), which use the
 services. Changes made here are audited too (``AuditedAdminMixin``: admin.add/change/delete rows).
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.offices.models import Counter, ExceptionSession, Holiday, Office, OpeningRule, ScheduleException
 
 

@@ -97,7 +97,7 @@ def get_office(request: HttpRequest, slug: str):
         "email": office.email,
         "region_path": [directory.region_label(r) for r in directory.region_path(office.region)],
         "map_url": directory.map_url(office),
-        "counters": sum(1 for c in office.counters.all() if c.is_active),
+        "counters": selectors.active_counter_count(office),
         "status": {
             "is_open": status.is_open,
             "local_now": status.local_now,

@@ -25,7 +25,15 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from loket.core import clock, policy
 from loket.offices import calendar
-from loket.offices.models import Day, ExceptionSession, Office, OpeningRule, ScheduleException
+from loket.offices.models import (
+    Day,
+    ExceptionSession,
+    Holiday,
+    HolidayKind,
+    Office,
+    OpeningRule,
+    ScheduleException,
+)
 
 
 @dataclass(frozen=True)
@@ -261,8 +269,9 @@ def _subtree_q(code: str) -> Q:
 
 
 def offices_in_region(code: str) -> QuerySet[Office]:
-    """Active offices in the region subtree of ``code`` (e.g. a kota or a kecamatan)."""
-    return _public_offices().filter(_subtree_q(code))
+    """Active offices in the region subtree of ``code`` (e.g. a kota or a kecamatan), in directory
+    order (by region code, then name)."""
+    return _public_offices().filter(_subtree_q(code)).order_by("region_id", "name")
 
 
 def office_by_slug(slug: str) -> Office | None:
@@ -276,16 +285,26 @@ def office_by_slug(slug: str) -> Office | None:
     )
 
 
+def any_office_by_slug(slug: str) -> Office | None:
+    """An office by its slug, also one that was closed down (for the pages that manage it)."""
+    return Office.objects.select_related("region").filter(slug=slug).first()
+
+
+def active_counter_count(office: Office) -> int:
+    """How many of the office's counters are in use (from the counters ``office_by_slug`` loaded)."""
+    return sum(1 for counter in office.counters.all() if counter.is_active)
+
+
 def offices_for(actor) -> QuerySet[Office]:
     """Offices whose hours ``actor`` may manage: their own as office admin, their city's as city
-    admin, every office as system admin. Empty for anyone else."""
+    admin, every office as system admin; empty for anyone else. By region code, then name."""
     none = Office.objects.none()
     if actor is None or not getattr(actor, "is_authenticated", False):
         return none
     condition = policy.office_scope(actor, policy.MANAGE_OFFICE).office_q()
     if condition is None:
         return none
-    return Office.objects.select_related("region").filter(condition)
+    return Office.objects.select_related("region").filter(condition).order_by("region_id", "name")
 
 
 def exceptions_from(office: Office, start: dt.date) -> QuerySet[ScheduleException]:
@@ -297,5 +316,94 @@ def exceptions_from(office: Office, start: dt.date) -> QuerySet[ScheduleExceptio
     )
 
 
+def exception_at(office: Office, exception_id: int | None) -> ScheduleException | None:
+    """The office's date exception ``exception_id``; None if it is gone (or of another office)."""
+    if exception_id is None:
+        return None
+    return ScheduleException.objects.filter(office=office, pk=exception_id).first()
+
+
 def opening_rules(office: Office) -> list[OpeningRule]:
     return list(OpeningRule.objects.filter(office=office).order_by("day", "opens", "pk"))
+
+
+# --- holidays -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayLine:
+    """One line of the national list: a package day or an admin row."""
+
+    date: dt.date
+    name: str
+    kind: str
+    from_package: bool
+    row: Holiday | None = None  # the admin row (added day or cancellation)
+    cancelled_by: tuple[Holiday, ...] = ()  # admin cancellations that revoke this package day
+    removable: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return HolidayKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    """A year's holidays as one admin sees them: the national list (package days and admin rows)
+    and the local closures they may manage."""
+
+    national_lines: list[HolidayLine]
+    local_rows: list[Holiday]
+
+
+def may_manage_holiday(actor, region_id: str | None) -> bool:
+    """Whether ``actor`` may change a holiday row of ``region_id`` (None: a national row), the
+    service's rule; the holidays page shows a remove button by it."""
+    return policy.allows_in_region(actor, policy.MANAGE_CITY, region_id)
+
+
+def _national_lines(actor, year: int, rows: list[Holiday]) -> list[HolidayLine]:
+    cancellations: dict[tuple[dt.date, str], list[Holiday]] = {}
+    for row in rows:
+        if row.cancelled and row.kind != HolidayKind.LOCAL:
+            cancellations.setdefault((row.date, row.kind), []).append(row)
+    lines = [
+        HolidayLine(
+            date=day,
+            name=info.name,
+            kind=info.kind,
+            from_package=True,
+            cancelled_by=tuple(cancellations.get((day, info.kind), ())),
+        )
+        for day, infos in calendar.package_holidays(year).items()
+        for info in infos
+    ]
+    lines += [
+        HolidayLine(
+            date=row.date,
+            name=row.name,
+            kind=row.kind,
+            from_package=False,
+            row=row,
+            removable=may_manage_holiday(actor, row.region_id),
+        )
+        for row in rows
+        if row.kind != HolidayKind.LOCAL
+    ]
+    return sorted(lines, key=lambda line: (line.date, line.from_package is False))
+
+
+def holiday_year_for(actor, year: int) -> HolidayYear:
+    """The holidays of ``year`` for ``actor``'s holidays page."""
+    rows = list(Holiday.objects.select_related("region").filter(date__year=year).order_by("date", "kind", "pk"))
+    return HolidayYear(
+        national_lines=_national_lines(actor, year, rows),
+        local_rows=[row for row in rows if row.kind == HolidayKind.LOCAL and may_manage_holiday(actor, row.region_id)],
+    )
+
+
+def holiday_by_id(holiday_id: int | None) -> Holiday | None:
+    """An admin holiday row with its region; None if it is gone."""
+    if holiday_id is None:
+        return None
+    return Holiday.objects.select_related("region").filter(pk=holiday_id).first()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from loket.audit.admin_mixins import AuditedAdminMixin
+from loket.audit.admin import AuditedAdminMixin
 from loket.queueing.models import Quota, ServiceGroup, Ticket
 
 

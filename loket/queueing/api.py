@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from loket.accounts.tokens import MSG_NO_ROOM, MSG_NOT_FOUND, BearerAuth
+from loket.accounts.access import MSG_NO_ROOM, MSG_NOT_FOUND, BearerAuth
 from loket.catalog.models import Service
 from loket.core import clock
 from loket.offices import selectors as office_selectors

@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from loket.regions.models import Region, RegionLevel
 
@@ -20,6 +20,22 @@ def children_of(code: str | None, *, current_only: bool = True) -> QuerySet[Regi
     if current_only:
         qs = qs.filter(is_current=True)
     return qs.order_by("code")
+
+
+def regions_by_codes(codes) -> list[Region]:
+    """The regions with these codes, by code (unknown codes are left out)."""
+    return list(Region.objects.filter(code__in=list(codes)).order_by("code"))
+
+
+def regions_within(codes, *, deepest: int) -> list[Region]:
+    """The regions ``codes`` and every region inside them down to level ``deepest``, by code."""
+    codes = list(codes)
+    if not codes:
+        return []
+    subtree = Q()
+    for code in codes:
+        subtree |= Q(code=code) | Q(code__startswith=code + ".")
+    return list(Region.objects.filter(subtree, level__lte=deepest).order_by("code"))
 
 
 def ancestor_codes(code: str) -> list[str]:

@@ -154,94 +154,128 @@ def import_regions(
     """
     started = time.perf_counter()
     path = Path(path or settings.REGIONS_CSV)
-    if prefixes is not None:
-        prefixes = [p.strip() for p in prefixes if p and p.strip()] or None
-    if prefixes is not None:
-        for prefix in prefixes:
-            if not PREFIX_RE.match(prefix):
-                raise DomainError(
-                    _("'%(prefix)s' is not a region code prefix; write it like 36.74 or 36.74.04.") % {"prefix": prefix}
-                )
-    rows: Sequence[_Row] = _read_rows(path)
-    if prefixes:
-        exact = set(prefixes) | {a for p in prefixes for a in _ancestors(p)}
-        below = tuple(p + "." for p in prefixes)
-        rows = [row for row in rows if row.code in exact or row.code.startswith(below)]
-        found = {row.code for row in rows}
-        missing = [p for p in prefixes if p not in found]
-        if missing:
-            raise DomainError(
-                _("These codes are not in the region file: %(codes)s.") % {"codes": ", ".join(sorted(missing))}
-            )
-
+    prefixes = _clean_prefixes(prefixes)
+    rows = _rows_in_scope(_read_rows(path), prefixes)
     with transaction.atomic():
-        in_db = Region.objects.all()
-        if prefixes:
-            scope = Q(code__in=exact)
-            for prefix in below:
-                scope |= Q(code__startswith=prefix)
-            in_db = in_db.filter(scope)
-        existing = {
-            code: (name, level, parent_id, is_current)
-            for code, name, level, parent_id, is_current in in_db.values_list(
-                "code", "name", "level", "parent_id", "is_current"
-            ).iterator(chunk_size=10000)
-        }
-        to_write: list[Region] = []
-        created = updated = 0
-        for row in rows:  # the file lists parents before children; keep that order
-            wanted = (row.name, row.level, row.parent_id, True)
-            have = existing.get(row.code)
-            if have == wanted:
-                continue
-            if have is None:
-                created += 1
-            else:
-                updated += 1
-            to_write.append(
-                Region(code=row.code, name=row.name, level=row.level, parent_id=row.parent_id, is_current=True)
-            )
-        # Parents first, whatever order the file had.
-        to_write.sort(key=lambda region: region.level)
-        if to_write:
-            batch = _PG_BATCH if connection.vendor == "postgresql" else None
-            Region.objects.bulk_create(
-                to_write,
-                batch_size=batch,
-                update_conflicts=True,
-                unique_fields=["code"],
-                update_fields=["name", "level", "parent", "is_current"],
-            )
-
-        in_file = {row.code for row in rows}
-        to_retire = sorted(
-            code
-            for code, (_name, _level, _parent, is_current) in existing.items()
-            if is_current and code not in in_file and (prefixes is None or _under(code, prefixes))
-        )
-        for chunk in _chunks(to_retire, _IN_BATCH):
-            Region.objects.filter(code__in=chunk).update(is_current=False)
-
+        existing = _existing_regions(prefixes)
+        created, updated = _write_regions(rows, existing)
+        retired = _retire_regions(existing, rows, prefixes)
         result = ImportResult(
             created=created,
             updated=updated,
-            retired=len(to_retire),
+            retired=len(retired),
             total=len(rows),
             seconds=round(time.perf_counter() - started, 3),
         )
-        if created or updated or to_retire:
-            record(
-                actor=actor,
-                action="regions.import",
-                obj=Region(code="*", name=path.name, level=RegionLevel.PROVINSI),
-                to_state=f"created={created} updated={updated} retired={len(to_retire)}",
-                data={
-                    "file": path.name,
-                    "prefixes": list(prefixes) if prefixes else None,
-                    "created": created,
-                    "updated": updated,
-                    "retired": len(to_retire),
-                    "retired_sample": to_retire[:50],
-                },
-            )
+        if created or updated or retired:
+            _record_import(actor, path, prefixes, result, retired)
     return result
+
+
+def _clean_prefixes(prefixes: Sequence[str] | None) -> list[str] | None:
+    """The prefixes asked for, blanks dropped (None when none are left: the whole list)."""
+    if prefixes is None:
+        return None
+    cleaned = [p.strip() for p in prefixes if p and p.strip()] or None
+    for prefix in cleaned or ():
+        if not PREFIX_RE.match(prefix):
+            raise DomainError(
+                _("'%(prefix)s' is not a region code prefix; write it like 36.74 or 36.74.04.") % {"prefix": prefix}
+            )
+    return cleaned
+
+
+def _scope(prefixes: Sequence[str]) -> tuple[set[str], tuple[str, ...]]:
+    """The codes a prefixed import covers: the prefixes and their ancestors exactly, and every
+    code below a prefix (``"36.74."`` starts them)."""
+    exact = set(prefixes) | {a for p in prefixes for a in _ancestors(p)}
+    return exact, tuple(p + "." for p in prefixes)
+
+
+def _rows_in_scope(rows: Sequence[_Row], prefixes: Sequence[str] | None) -> Sequence[_Row]:
+    if not prefixes:
+        return rows
+    exact, below = _scope(prefixes)
+    rows = [row for row in rows if row.code in exact or row.code.startswith(below)]
+    found = {row.code for row in rows}
+    missing = [p for p in prefixes if p not in found]
+    if missing:
+        raise DomainError(
+            _("These codes are not in the region file: %(codes)s.") % {"codes": ", ".join(sorted(missing))}
+        )
+    return rows
+
+
+def _existing_regions(prefixes: Sequence[str] | None) -> dict[str, tuple]:
+    """The regions in scope now, by code: (name, level, parent_id, is_current)."""
+    in_db = Region.objects.all()
+    if prefixes:
+        exact, below = _scope(prefixes)
+        scope = Q(code__in=exact)
+        for prefix in below:
+            scope |= Q(code__startswith=prefix)
+        in_db = in_db.filter(scope)
+    return {
+        code: (name, level, parent_id, is_current)
+        for code, name, level, parent_id, is_current in in_db.values_list(
+            "code", "name", "level", "parent_id", "is_current"
+        ).iterator(chunk_size=10000)
+    }
+
+
+def _write_regions(rows: Sequence[_Row], existing: dict[str, tuple]) -> tuple[int, int]:
+    """Insert new codes and update changed ones in bulk; returns (created, updated)."""
+    to_write: list[Region] = []
+    created = updated = 0
+    for row in rows:  # the file lists parents before children; keep that order
+        have = existing.get(row.code)
+        if have == (row.name, row.level, row.parent_id, True):
+            continue
+        if have is None:
+            created += 1
+        else:
+            updated += 1
+        to_write.append(Region(code=row.code, name=row.name, level=row.level, parent_id=row.parent_id, is_current=True))
+    # Parents first, whatever order the file had.
+    to_write.sort(key=lambda region: region.level)
+    if to_write:
+        batch = _PG_BATCH if connection.vendor == "postgresql" else None
+        Region.objects.bulk_create(
+            to_write,
+            batch_size=batch,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "level", "parent", "is_current"],
+        )
+    return created, updated
+
+
+def _retire_regions(existing: dict[str, tuple], rows: Sequence[_Row], prefixes: Sequence[str] | None) -> list[str]:
+    """Mark the current codes in scope that the file no longer lists as retired; returns them."""
+    in_file = {row.code for row in rows}
+    to_retire = sorted(
+        code
+        for code, (_name, _level, _parent, is_current) in existing.items()
+        if is_current and code not in in_file and (prefixes is None or _under(code, prefixes))
+    )
+    for chunk in _chunks(to_retire, _IN_BATCH):
+        Region.objects.filter(code__in=chunk).update(is_current=False)
+    return to_retire
+
+
+def _record_import(actor, path: Path, prefixes, result: ImportResult, retired: list[str]) -> None:
+    # One row for the whole import, about an unsaved stand-in region: the list is the object changed.
+    record(
+        actor=actor,
+        action="regions.import",
+        obj=Region(code="*", name=path.name, level=RegionLevel.PROVINSI),
+        to_state=f"created={result.created} updated={result.updated} retired={result.retired}",
+        data={
+            "file": path.name,
+            "prefixes": list(prefixes) if prefixes else None,
+            "created": result.created,
+            "updated": result.updated,
+            "retired": result.retired,
+            "retired_sample": retired[:50],
+        },
+    )

@@ -28,3 +28,13 @@ def test_create_system_admin_refuses_weak_passwords_and_nik_usernames(monkeypatc
     with pytest.raises(CommandError):
         call_command("create_system_admin", "--username", "3674041211870001")
     assert not User.objects.exists()
+
+
+def test_create_system_admin_restores_a_disabled_admin_and_audits_it(monkeypatch):
+    monkeypatch.setenv("LOKET_ADMIN_PASSWORD", "Sangat-Rahasia-2026")
+    call_command("create_system_admin", "--username", "admin")
+    User.objects.filter(username="admin").update(is_active=False, is_superuser=False)
+    call_command("create_system_admin", "--username", "ADMIN")
+    user = User.objects.get(username="admin")
+    assert user.is_active and user.is_superuser and user.check_password("Sangat-Rahasia-2026")
+    assert AuditEntry.objects.filter(action="accounts.restore_system_admin", object_id=str(user.pk)).count() == 1

@@ -67,3 +67,20 @@ def test_user_by_login_accepts_nik_with_separators_and_usernames_in_any_case():
     assert selectors.user_by_login("andi.p") == officer
     assert selectors.user_by_login("") is None
     assert selectors.user_by_login("tidak-ada") is None
+
+
+def test_the_officers_page_reaches_offices_and_roles_in_the_admins_scope_only(offices):
+    admin = OfficerFactory(office_admin=True, office=offices["bekasi_timur"])
+    here = OfficerFactory(petugas=True, office=offices["bekasi_timur"]).roles.get()
+    elsewhere = OfficerFactory(petugas=True, office=offices["tegal"]).roles.get()
+    assert selectors.managed_office(admin, offices["bekasi_timur"].pk) == offices["bekasi_timur"]
+    assert selectors.managed_office(admin, offices["tegal"].pk) is None
+    assert selectors.managed_role(admin, here.pk) == here
+    assert selectors.managed_role(admin, elsewhere.pk) is None
+    rows = dict(selectors.officer_rows_for(admin))
+    # An office admin revokes the petugas's role but not their own admin role (a city admin's to give).
+    assert rows[here] is True
+    assert rows[admin.roles.get()] is False
+    assert elsewhere not in rows
+    assert Role.OFFICE_ADMIN not in selectors.office_roles_grantable_by(admin)
+    assert Role.PETUGAS_LOKET in selectors.office_roles_grantable_by(admin)

@@ -301,3 +301,11 @@ def test_only_a_system_admin_resets_someone_elses_password(places):
     services.change_password(actor=OfficerFactory(system_admin=True), user=officer, new_password=GOOD_PASSWORD)
     officer.refresh_from_db()
     assert officer.check_password(GOOD_PASSWORD)
+
+
+def test_ensure_system_admin_never_makes_a_citizen_an_admin():
+    citizen = CitizenFactory()
+    with pytest.raises(DomainError) as refused:
+        services.ensure_system_admin(username=citizen.nik, full_name="X", password="Sangat-Rahasia-2026")
+    assert refused.value.code == "user"
+    assert not citizen.roles.exists()

@@ -6,9 +6,12 @@ import hashlib
 import pytest
 from django.test import override_settings
 
-from loket.accounts.factories import CitizenFactory
+from loket.accounts import services
+from loket.accounts.factories import CitizenFactory, OfficerFactory
 from loket.accounts.models import ApiToken
+from loket.audit.models import AuditEntry
 from loket.core import clock
+from loket.core.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +91,24 @@ def test_expired_token_and_inactive_user_are_refused(client, citizen, monkeypatc
 def test_missing_or_made_up_token_is_401(client, citizen):
     assert client.get("/api/v1/tickets").status_code == 401
     assert _me(client, "bukan-token").status_code == 401
+
+
+def test_issue_and_revoke_are_audited_but_using_a_token_is_not(client, citizen):
+    token, key = services.issue_token(actor=citizen, name="HP")
+    assert _me(client, key).status_code == 200
+    assert _me(client, key).status_code == 200
+    services.revoke_token(actor=citizen, token=token)
+    services.revoke_token(actor=citizen, token=token)  # already revoked: nothing more to record
+    rows = AuditEntry.objects.filter(object_type="accounts.apitoken", object_id=str(token.pk))
+    assert list(rows.order_by("id").values_list("action", flat=True)) == [
+        "accounts.api_token.issue",
+        "accounts.api_token.revoke",
+    ]
+
+
+def test_only_the_owner_may_revoke_a_token(citizen):
+    token, _key = services.issue_token(actor=citizen)
+    with pytest.raises(NotAllowed):
+        services.revoke_token(actor=OfficerFactory(), token=token)
+    token.refresh_from_db()
+    assert token.revoked_at is None

@@ -1,7 +1,7 @@
 import pytest
 
 from loket.catalog import selectors
-from loket.catalog.factories import OfficeServiceFactory, PrerequisiteFactory, ServiceFactory
+from loket.catalog.factories import OfficeServiceFactory, PrerequisiteFactory, RequirementFactory, ServiceFactory
 from loket.offices.factories import OfficeFactory
 from loket.offices.models import OfficeKind
 
@@ -64,3 +64,10 @@ def test_prerequisites_of_lists_what_is_needed_first():
     assert selectors.prerequisites_of(link.service) == [link]
     assert inactive not in selectors.prerequisites_of(link.service)
     assert selectors.required_by(link.required_service) == [link.service]
+
+
+def test_requirements_come_in_their_order():
+    service = ServiceFactory()
+    second = RequirementFactory(service=service, order=2, name="Kartu Keluarga")
+    first = RequirementFactory(service=service, order=1, name="KTP-el")
+    assert selectors.requirements_of(selectors.service_by_slug(service.slug)) == [first, second]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from loket.offices import selectors
 from loket.offices.factories import (
+    CounterFactory,
     HolidayFactory,
     OfficeFactory,
     ScheduleExceptionFactory,
@@ -16,6 +17,7 @@ from loket.offices.factories import (
     ensure_region,
 )
 from loket.offices.models import Day, HolidayKind
+from loket.offices.tests.conftest import make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +356,53 @@ def test_matches_hand_written_hours_at_any_instant():
         assert _reference_open(status.next.start.astimezone(zone))
 
     check()
+
+
+# --- finding offices, exceptions and holidays -----------------------------------------------
+
+
+def test_an_office_closed_down_is_found_only_for_the_pages_that_manage_it():
+    closed = OfficeFactory(is_active=False)
+    assert selectors.office_by_slug(closed.slug) is None
+    assert selectors.any_office_by_slug(closed.slug) == closed
+    assert selectors.any_office_by_slug("tidak-ada") is None
+
+
+def test_active_counters_are_counted_from_the_loaded_office():
+    office = OfficeFactory()
+    CounterFactory(office=office)
+    CounterFactory(office=office)
+    CounterFactory(office=office, is_active=False)
+    assert selectors.active_counter_count(selectors.office_by_slug(office.slug)) == 2
+
+
+def test_offices_in_a_region_come_in_directory_order():
+    later = OfficeFactory(region_code="36.74.05", name="A")
+    first = OfficeFactory(region_code="36.74.04", name="Z")
+    second = OfficeFactory(region_code="36.74.04.1003", name="B")
+    OfficeFactory(region_code="32.75.01")
+    assert list(selectors.offices_in_region("36.74")) == [first, second, later]
+
+
+def test_an_exception_is_found_only_at_its_own_office():
+    exception = ScheduleExceptionFactory()
+    assert selectors.exception_at(exception.office, exception.pk) == exception
+    assert selectors.exception_at(OfficeFactory(), exception.pk) is None
+    assert selectors.exception_at(exception.office, None) is None
+
+
+def test_the_holiday_year_lists_package_days_admin_rows_and_the_actors_local_closures():
+    ensure_region("36.74")
+    ensure_region("32.75")
+    own = HolidayFactory(date=dt.date(2026, 11, 26), region_id="36.74")
+    other_city = HolidayFactory(date=dt.date(2026, 11, 27), region_id="32.75")
+    added = HolidayFactory(date=dt.date(2026, 12, 31), kind=HolidayKind.NATIONAL, name="Tambahan")
+    city_admin = make_officer("city_admin", region=ensure_region("36.74"))
+    year = selectors.holiday_year_for(city_admin, 2026)
+    assert year.local_rows == [own]
+    assert any(line.from_package and line.date == dt.date(2026, 8, 17) for line in year.national_lines)
+    added_line = next(line for line in year.national_lines if line.row == added)
+    assert not added_line.removable  # a national row is a system admin's
+    assert selectors.holiday_year_for(make_officer("system_admin"), 2026).local_rows == [own, other_city]
+    assert selectors.holiday_by_id(own.pk) == own
+    assert selectors.holiday_by_id(None) is None

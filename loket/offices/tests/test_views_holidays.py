@@ -141,6 +141,14 @@ def test_city_admin_removes_their_closure_but_not_another_citys(client, city_adm
     assert AuditEntry.objects.filter(action="offices.holiday.remove", actor=city_admin).count() == 1
 
 
+def test_removing_a_holiday_that_is_gone_or_garbled_is_explained(client, city_admin):
+    client.force_login(city_admin)
+    for posted in ("999999", "abc", ""):
+        response = client.post(URL, {"action": "remove", "holiday": posted}, follow=True)
+        assert response.status_code == 200
+        assert "Hari libur itu sudah tidak ada." in response.content.decode()
+
+
 def test_system_admin_cancels_a_package_cuti_bersama(client, system_admin, ciputat):
     assert sessions_on(ciputat, CUTI_NATAL) == []  # closed on cuti bersama
     client.force_login(system_admin)

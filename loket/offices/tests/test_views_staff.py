@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from loket.audit.models import AuditEntry
 from loket.core import clock
 from loket.offices.factories import OfficeFactory, ScheduleExceptionFactory, add_rules, ensure_region
+from loket.offices.forms import format_sessions, parse_day
 from loket.offices.models import Day, OpeningRule, ScheduleException
-from loket.offices.staff_forms import format_sessions, parse_day
 from loket.offices.tests.conftest import make_officer
-from loket.offices.views_staff import rules_version
+from loket.offices.views.staff import rules_version
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,14 @@ def test_cannot_remove_another_offices_exception(client, office, admin):
     client.force_login(admin)
     client.post(url(office), {"action": "remove", "exception": foreign.pk})
     assert ScheduleException.objects.filter(pk=foreign.pk).exists()
+
+
+def test_removing_an_exception_that_is_gone_or_garbled_is_explained(client, office, admin):
+    client.force_login(admin)
+    for posted in ("999999", "abc", ""):
+        response = client.post(url(office), {"action": "remove", "exception": posted}, follow=True)
+        assert response.status_code == 200
+        assert "Jadwal khusus itu sudah tidak ada." in response.content.decode()
 
 
 def test_index_lists_managed_offices(client, office):

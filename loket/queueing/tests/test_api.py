@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loket.accounts.factories import CitizenFactory
-from loket.accounts.tokens import issue_token
+from loket.accounts.services import issue_token
 from loket.offices.factories import OfficeFactory, add_rules
 from loket.offices.models import Day
 from loket.queueing.factories import QuotaFactory, ServiceGroupFactory

@@ -15,6 +15,8 @@ from loket.regions.selectors import (
     kabkota_of,
     kecamatan_exists,
     kecamatan_of,
+    regions_by_codes,
+    regions_within,
     search_regions,
 )
 from loket.regions.services import import_regions
@@ -88,3 +90,11 @@ def test_factories_build_a_valid_tree():
     made_up = Region.objects.filter(level=RegionLevel.PROVINSI).count()
     assert import_regions(prefixes=["36.74.04"]).created == 10
     assert Region.objects.filter(level=RegionLevel.PROVINSI).count() == made_up + 1
+
+
+def test_regions_by_codes_and_within_a_subtree(ciputat):
+    assert [r.code for r in regions_by_codes(["36.74.05", "36.74", "99"])] == ["36.74", "36.74.05"]
+    down_to_kecamatan = regions_within(["36.74"], deepest=RegionLevel.KECAMATAN)
+    assert [r.code for r in down_to_kecamatan] == ["36.74", "36.74.04", "36.74.05"]
+    assert len(regions_within(["36.74.04"], deepest=RegionLevel.KELURAHAN_DESA)) == 8
+    assert regions_within([], deepest=RegionLevel.KELURAHAN_DESA) == []

@@ -10,15 +10,11 @@ username keeps the account and its password, and makes sure it holds the system 
 import getpass
 import os
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from loket.accounts.models import OfficerRole, User, UserKind
-from loket.accounts.selectors import looks_like_nik
-from loket.audit.services import record
-from loket.core.policy import Role
+from loket.accounts import selectors, services
+from loket.accounts.models import UserKind
+from loket.core.errors import DomainError
 
 PASSWORD_ENV = "LOKET_ADMIN_PASSWORD"  # noqa: S105 - the variable name, not a password
 
@@ -31,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--full-name", default="System admin")
         parser.add_argument("--email", default="")
 
-    def _password(self, user: User) -> str:
+    def _password(self) -> str:
         password = os.environ.get(PASSWORD_ENV, "")
         if not password:
             if not os.isatty(0):
@@ -39,39 +35,24 @@ class Command(BaseCommand):
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The two passwords differ.")
-        try:
-            validate_password(password, user=user)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages))
         return password
 
     def handle(self, *args, username: str, full_name: str, email: str, **options):
         username = username.strip()
-        if looks_like_nik(username):
+        # Checked before the password prompt, so nobody types a password for nothing.
+        if selectors.looks_like_nik(username):
             raise CommandError("A 16-digit username is reserved for citizens' NIKs.")
-        user = User.objects.filter(username__iexact=username).first()
-        if user is not None and user.kind != UserKind.OFFICER:
+        existing = selectors.user_by_login(username)
+        if existing is not None and existing.kind != UserKind.OFFICER:
             raise CommandError(f"{username} is a citizen account.")
-        with transaction.atomic():
-            created = user is None
-            if created:
-                user = User(username=username, kind=UserKind.OFFICER, full_name=full_name, email=email)
-                user.set_password(self._password(user))
-                user.is_staff = True
-                user.is_superuser = True
-                user.save()
-                record(actor=None, action="accounts.create_officer", obj=user, to_state=UserKind.OFFICER.value)
-            elif not (user.is_staff and user.is_superuser and user.is_active):
-                user.is_staff = user.is_superuser = user.is_active = True
-                user.save(update_fields=["is_staff", "is_superuser", "is_active"])
-            role, role_created = OfficerRole.objects.get_or_create(
-                user=user, role=Role.SYSTEM_ADMIN, office=None, region=None
+        try:
+            user, created = services.ensure_system_admin(
+                username=username,
+                full_name=full_name,
+                email=email,
+                password=self._password() if existing is None else None,
             )
-            if not role.is_active:
-                role.is_active = True
-                role.save(update_fields=["is_active"])
-                role_created = True
-            if role_created:
-                record(actor=None, action="accounts.grant_role", obj=role, to_state=Role.SYSTEM_ADMIN.value)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
         verb = "Created" if created else "Confirmed"
         self.stdout.write(self.style.SUCCESS(f"{verb} system admin {user.username}."))

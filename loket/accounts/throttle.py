@@ -1,4 +1,4 @@
-"""django-axes hooks: what a login attempt is stored and logged as.
+"""The login throttle's keys: what django-axes stores and logs a login attempt as.
 
 Axes records failed logins (table ``axes_accessattempt``) and logs lockouts with the username
 tried. For citizens that is a NIK, which may appear neither in a log line nor in a table kept for
@@ -11,8 +11,7 @@ import hmac
 
 from django.conf import settings
 
-from loket.accounts.selectors import looks_like_nik, normalize_nik
-from loket.regions.nik import mask_nik
+from loket.regions.nik import looks_like_nik, mask_nik, normalize_nik
 
 NIK_KEY_PREFIX = "nik:"
 
@@ -30,6 +29,7 @@ def attempt_username(request, credentials) -> str:
 
 
 def client_str(username, ip_address, user_agent, path_info, request) -> str:
+    """How axes names an attempt in its log lines (AXES_CLIENT_STR_CALLABLE), the NIK masked."""
     if isinstance(path_info, (tuple, list)):
         path_info = path_info[0] if path_info else ""
     shown = mask_nik(normalize_nik(username)) if username and looks_like_nik(username) else (username or "")

@@ -35,7 +35,7 @@ def office_region(request: HttpRequest, code: str) -> HttpResponse:
     region = get_region(code)
     if region is None or region.level == RegionLevel.PROVINSI:
         raise Http404("region not found")
-    offices = _with_status(selectors.offices_in_region(code).order_by("region_id", "name"))
+    offices = _with_status(selectors.offices_in_region(code))
     return render(
         request,
         "offices/region.html",
@@ -68,7 +68,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "today": today,
             "tomorrow": today + dt.timedelta(days=1),
             "week": selectors.week_schedule(office, today, days=7),
-            "counter_count": sum(1 for c in office.counters.all() if c.is_active),
+            "counter_count": selectors.active_counter_count(office),
             "map_url": directory.map_url(office),
         },
     )

@@ -16,9 +16,9 @@ from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors, services
 from loket.offices.access import office_for_request
-from loket.offices.models import Day, OpeningRule, ScheduleException
+from loket.offices.forms import ExceptionForm, WeeklyHoursForm, format_sessions
+from loket.offices.models import Day, OpeningRule
 from loket.offices.services import RuleSpec
-from loket.offices.staff_forms import ExceptionForm, WeeklyHoursForm, format_sessions
 
 WEEK_DAYS = 7
 
@@ -37,11 +37,53 @@ def _week_start(request: HttpRequest, today: dt.date) -> dt.date:
 @require_GET
 def manage_hours_index(request: HttpRequest) -> HttpResponse:
     """The offices whose hours this officer manages."""
-    offices = list(selectors.offices_for(request.user).order_by("region_id", "name"))
+    offices = list(selectors.offices_for(request.user))
     if len(offices) == 1:
         return redirect("offices:manage_hours", slug=offices[0].slug)
     can_manage_holidays = policy.allows_somewhere(request.user, policy.MANAGE_CITY)
     return render(request, "offices/staff/index.html", {"offices": offices, "can_manage_holidays": can_manage_holidays})
+
+
+def _remove_exception(request: HttpRequest, office) -> None:
+    raw_id = request.POST.get("exception", "")
+    exception = selectors.exception_at(office, int(raw_id) if raw_id.isdigit() else None)
+    if exception is None:
+        messages.error(request, _("That exception no longer exists."))
+        return
+    try:
+        services.remove_schedule_exception(actor=request.user, exception=exception)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The exception of %(date)s was removed; the regular hours apply again.")
+            % {"date": exception.date.strftime("%d-%m-%Y")},
+        )
+
+
+def _add_exception(request: HttpRequest, office, form: ExceptionForm) -> bool:
+    """Save the date exception of a valid ``form``; refusals go on the form. Whether it was saved."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.add_schedule_exception(
+            actor=request.user,
+            office=office,
+            date=data["date"],
+            is_closed=data["is_closed"],
+            reason=data["reason"],
+            sessions=data["sessions"],
+        )
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return False
+    messages.success(
+        request,
+        _("Saved: the hours of %(date)s have been changed.") % {"date": data["date"].strftime("%d-%m-%Y")},
+    )
+    return True
 
 
 @permission_required(policy.MANAGE_OFFICE)
@@ -51,45 +93,13 @@ def manage_hours(request: HttpRequest, slug: str) -> HttpResponse:
     office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     today = selectors.local_today(office)
     form = ExceptionForm(initial={"date": today + dt.timedelta(days=1)})
-
     if request.method == "POST":
         if request.POST.get("action") == "remove":
-            exception = ScheduleException.objects.filter(office=office, pk=request.POST.get("exception")).first()
-            if exception is None:
-                messages.error(request, _("That exception no longer exists."))
-            else:
-                try:
-                    services.remove_schedule_exception(actor=request.user, exception=exception)
-                except DomainError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(
-                        request,
-                        _("The exception of %(date)s was removed; the regular hours apply again.")
-                        % {"date": exception.date.strftime("%d-%m-%Y")},
-                    )
+            _remove_exception(request, office)
             return redirect("offices:manage_hours", slug=office.slug)
-
         form = ExceptionForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.add_schedule_exception(
-                    actor=request.user,
-                    office=office,
-                    date=data["date"],
-                    is_closed=data["is_closed"],
-                    reason=data["reason"],
-                    sessions=data["sessions"],
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("Saved: the hours of %(date)s have been changed.") % {"date": data["date"].strftime("%d-%m-%Y")},
-                )
-                return redirect("offices:manage_hours", slug=office.slug)
+        if _add_exception(request, office, form):
+            return redirect("offices:manage_hours", slug=office.slug)
 
     start = _week_start(request, today)
     context = {

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.offices.models import Day, HolidayKind
 from loket.offices.services import RuleSpec, SessionSpec
-from loket.regions.models import Region
+from loket.regions.selectors import get_region
 
 SESSION_ROWS = 3
 
@@ -260,7 +260,7 @@ class _RegionCodeField(forms.CharField):
         code = super().clean(value).strip()
         if not code:
             return None
-        region = Region.objects.filter(code=code).first()
+        region = get_region(code)
         if region is None:
             raise forms.ValidationError(
                 _("There is no region with the code “%(code)s”. Enter a Kemendagri code, e.g. 36.74 or 36.74.04.")

@@ -7,12 +7,9 @@ permission and write the audit row; this page only decides what to show and offe
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,31 +19,15 @@ from django.views.decorators.http import require_http_methods
 from loket.core import clock, policy
 from loket.core.access import permission_required
 from loket.core.errors import DomainError
-from loket.offices import calendar, services
-from loket.offices.models import Holiday, HolidayKind
-from loket.offices.staff_forms import LocalClosureForm, NationalDayForm
+from loket.offices import selectors, services
+from loket.offices.forms import LocalClosureForm, NationalDayForm
+from loket.offices.models import HolidayKind
+from loket.regions import selectors as region_selectors
 from loket.regions.models import Region, RegionLevel
 
 # The page's default year follows the calendar in Jakarta (WIB), where the SKB is issued.
 _JAKARTA = ZoneInfo("Asia/Jakarta")
 YEARS_BACK, YEARS_AHEAD = 5, 5
-
-
-@dataclass(frozen=True)
-class HolidayLine:
-    """One line of the national list: a package day or an admin row."""
-
-    date: dt.date
-    name: str
-    kind: str
-    from_package: bool
-    row: Holiday | None = None  # the admin row (added day or cancellation)
-    cancelled_by: tuple[Holiday, ...] = ()  # admin cancellations that revoke this package day
-    removable: bool = False
-
-    @property
-    def kind_label(self) -> str:
-        return HolidayKind(self.kind).label
 
 
 def _is_system_admin(user) -> bool:
@@ -56,11 +37,6 @@ def _is_system_admin(user) -> bool:
 def _city_regions(user) -> list[str]:
     """The region codes of the actor's city admin roles."""
     return list(policy.office_scope(user, policy.MANAGE_CITY).region_codes)
-
-
-def _may_manage(user, region_id: str | None) -> bool:
-    """Mirrors the service's rule, only to decide which remove buttons to show."""
-    return policy.allows_in_region(user, policy.MANAGE_CITY, region_id)
 
 
 def _year(request: HttpRequest, this_year: int) -> int:
@@ -76,47 +52,9 @@ def _region_choices(user) -> list[tuple[str, str]]:
     codes = _city_regions(user)
     if not codes:
         return []
-    subtree = Q()
-    for code in codes:
-        subtree |= Q(code=code) | Q(code__startswith=code + ".")
-    regions = Region.objects.filter(subtree, level__lte=RegionLevel(4)).order_by("code")
+    regions = region_selectors.regions_within(codes, deepest=RegionLevel.KELURAHAN_DESA)
     indent = {2: "", 3: "— ", 4: "—— "}
     return [("", _("Choose a region")), *((r.code, f"{indent.get(r.level, '')}{r.name} ({r.code})") for r in regions)]
-
-
-def _national_lines(user, year: int, rows: list[Holiday]) -> list[HolidayLine]:
-    cancellations: dict[tuple[dt.date, str], list[Holiday]] = {}
-    for row in rows:
-        if row.cancelled and row.kind != HolidayKind.LOCAL:
-            cancellations.setdefault((row.date, row.kind), []).append(row)
-    lines = [
-        HolidayLine(
-            date=day,
-            name=info.name,
-            kind=info.kind,
-            from_package=True,
-            cancelled_by=tuple(cancellations.get((day, info.kind), ())),
-        )
-        for day, infos in calendar.package_holidays(year).items()
-        for info in infos
-    ]
-    lines += [
-        HolidayLine(
-            date=row.date,
-            name=row.name,
-            kind=row.kind,
-            from_package=False,
-            row=row,
-            removable=_may_manage(user, row.region_id),
-        )
-        for row in rows
-        if row.kind != HolidayKind.LOCAL
-    ]
-    return sorted(lines, key=lambda line: (line.date, line.from_package is False))
-
-
-def _local_rows(user, rows: list[Holiday]) -> list[Holiday]:
-    return [row for row in rows if row.kind == HolidayKind.LOCAL and _may_manage(user, row.region_id)]
 
 
 def _page_url(year: int) -> str:
@@ -124,7 +62,8 @@ def _page_url(year: int) -> str:
 
 
 def _remove(request: HttpRequest, year: int) -> HttpResponse:
-    holiday = Holiday.objects.select_related("region").filter(pk=request.POST.get("holiday")).first()
+    raw_id = request.POST.get("holiday", "")
+    holiday = selectors.holiday_by_id(int(raw_id) if raw_id.isdigit() else None)
     if holiday is None:
         messages.error(request, _("That holiday no longer exists."))
         return redirect(_page_url(year))
@@ -198,16 +137,16 @@ def manage_holidays(request: HttpRequest) -> HttpResponse:
             ):
                 return redirect(_page_url(local_form.cleaned_data["date"].year))
 
-    rows = list(Holiday.objects.select_related("region").filter(date__year=year).order_by("date", "kind", "pk"))
+    holidays = selectors.holiday_year_for(user, year)
     has_errors = bool(local_form.errors or (national_form is not None and national_form.errors))
     context = {
         "year": year,
         "prev_year": year - 1 if year > this_year - YEARS_BACK else None,
         "next_year": year + 1 if year < this_year + YEARS_AHEAD else None,
-        "national_lines": _national_lines(user, year, rows),
-        "local_rows": _local_rows(user, rows),
+        "national_lines": holidays.national_lines,
+        "local_rows": holidays.local_rows,
         "is_system_admin": system_admin,
-        "city_regions": Region.objects.filter(code__in=_city_regions(user)).order_by("code"),
+        "city_regions": region_selectors.regions_by_codes(_city_regions(user)),
         "local_form": local_form,
         "national_form": national_form,
     }
