@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from loket.catalog.models import Service
-from loket.queueing.config import MAX_LIMIT, MAX_MINUTES, MIN_MINUTES, SETTINGS_FIELDS, WEEKDAYS
 from loket.queueing.models import QueueSettings, ServiceGroup
+from loket.queueing.services.config import MAX_LIMIT, MAX_MINUTES, MIN_MINUTES, SETTINGS_FIELDS, WEEKDAYS
 
 DEFAULT_MINUTES = 10
 

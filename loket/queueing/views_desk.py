@@ -20,8 +20,9 @@ from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Counter, Office
-from loket.queueing import counters, selectors, services
+from loket.queueing import selectors, services
 from loket.queueing.models import ServiceGroup, Ticket
+from loket.queueing.services import counters
 
 DESK = policy.CALL_TICKETS
 

@@ -28,9 +28,10 @@ from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Office
-from loket.queueing import config, selectors
+from loket.queueing import selectors
 from loket.queueing.forms import QueueSettingsForm, QuotaForm, ServiceGroupForm
 from loket.queueing.models import Quota, ServiceGroup
+from loket.queueing.services import config
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ def _group_views(office: Office, offered: list[Service]) -> list[GroupView]:
     for group in ServiceGroup.objects.filter(office=office).prefetch_related("services", "quotas").order_by("letter"):
         services = sorted(group.services.all(), key=lambda s: s.name)
         rows = [
-            QuotaRow(quota=q, scope=config.quota_scope(q), is_past=q.date is not None and q.date < today)
-            for q in sorted(group.quotas.all(), key=config.quota_sort_key)
+            QuotaRow(quota=q, scope=selectors.quota_scope(q), is_past=q.date is not None and q.date < today)
+            for q in sorted(group.quotas.all(), key=selectors.quota_sort_key)
         ]
         not_offered = [s for s in services if s.pk not in offered_ids]
         views.append(GroupView(group=group, services=services, not_offered=not_offered, quotas=rows))
@@ -148,7 +149,7 @@ def _save_quota(request: HttpRequest, office: Office, offered: list[Service], gr
                 )
                 % {
                     "letter": saved.group.letter,
-                    "scope": config.quota_scope(saved),
+                    "scope": selectors.quota_scope(saved),
                     "online": saved.online_limit,
                     "walkin": saved.walkin_limit,
                 },
@@ -169,7 +170,7 @@ def _delete_quota(request: HttpRequest, office: Office, offered: list[Service], 
         messages.success(
             request,
             _("Deleted: the quota row “%(scope)s” of group %(letter)s.")
-            % {"scope": config.quota_scope(quota), "letter": quota.group.letter},
+            % {"scope": selectors.quota_scope(quota), "letter": quota.group.letter},
         )
     return redirect(_page(office, f"kelompok-{quota.group_id}"))
 

@@ -10,8 +10,9 @@ from loket.accounts.factories import CitizenFactory, OfficerFactory
 from loket.audit.models import AuditEntry
 from loket.core.errors import DomainError
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, events, selectors, services
+from loket.queueing import events, selectors, services
 from loket.queueing.models import Call, LatePolicy, QueueSettings, Ticket, TicketStatus
+from loket.queueing.services import counters
 
 pytestmark = pytest.mark.django_db
 

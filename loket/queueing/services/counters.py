@@ -48,7 +48,7 @@ from loket.core import clock, policy
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
-from loket.queueing import counting, events
+from loket.queueing import events
 from loket.queueing.models import Call, CounterShift, ServiceGroup, Ticket, TicketStatus, format_code
 from loket.queueing.selectors import (
     WAITING_STATUSES,
@@ -60,6 +60,7 @@ from loket.queueing.selectors import (
     queue_settings,
     waiting_line,
 )
+from loket.queueing.services import counting
 
 PRIORITY_STREAK = 2
 

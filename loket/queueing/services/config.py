@@ -33,7 +33,7 @@ from loket.core.errors import DomainError, NotAllowed
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Day, Office
 from loket.queueing.models import QueueSettings, Quota, ServiceGroup, Ticket
-from loket.queueing.selectors import is_offered
+from loket.queueing.selectors import is_offered, quota_scope, quota_sort_key
 
 LETTER_RE = re.compile(r"^[A-Z]{1,3}$")
 MAX_NAME = 100
@@ -48,41 +48,6 @@ SETTINGS_FIELDS = (
     "noshow_block_days",
     "turn_near_ahead",
 )
-
-
-# --- describing a quota row ---------------------------------------------------------------
-
-
-def scope_text(*, date: dt.date | None, weekday: int | None, session_start: dt.time | None) -> str:
-    """The days and session a quota row applies to, in words: "Every day", "Every Monday",
-    "On 9 September 2026", each followed by ", session 08.00" when it is for one session."""
-    if date is not None:
-        text = _("On %(date)s") % {"date": formats.date_format(date, "j F Y")}
-    elif weekday is not None:
-        text = _("Every %(day)s") % {"day": Day(weekday).label}
-    else:
-        text = _("Every day")
-    if session_start is not None:
-        text = _("%(scope)s, session %(time)s") % {"scope": text, "time": session_start.strftime("%H.%M")}
-    return text
-
-
-def quota_scope(quota: Quota) -> str:
-    return scope_text(date=quota.date, weekday=quota.weekday, session_start=quota.session_start)
-
-
-def quota_sort_key(quota: Quota) -> tuple:
-    """Least specific first: every day, then weekdays (Monday first), then dates; within each, the
-    row for all sessions before the rows for one session."""
-    level = 2 if quota.date is not None else (1 if quota.weekday is not None else 0)
-    return (
-        level,
-        quota.weekday if quota.weekday is not None else -1,
-        quota.date or dt.date.min,
-        quota.session_start is not None,
-        quota.session_start or dt.time.min,
-        quota.pk or 0,
-    )
 
 
 # --- audit states (language-neutral) ------------------------------------------------------
