@@ -60,7 +60,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/offices/services.py:add_schedule_exception",
     "loket/queueing/services/config.py:save_quota",
     "loket/queueing/services/config.py:save_service_group",
-    "loket/queueing/services/walkin.py:issue_walkin_ticket",
     "loket/queueing/views_kiosk.py:kiosk",
     "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",

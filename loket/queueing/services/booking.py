@@ -40,7 +40,14 @@ from loket.queueing.selectors import (
     session_limits,
 )
 from loket.queueing.services import counting
-from loket.queueing.services.places import date_text, next_place_hint, no_place_left, session_start_time, session_text
+from loket.queueing.services.places import (
+    date_text,
+    new_ticket,
+    next_place_hint,
+    no_place_left,
+    session_start_time,
+    session_text,
+)
 
 # Ticket's partial unique constraint: one active online booking per citizen, service and day.
 ONE_BOOKING_CONSTRAINT = "queue_one_active_booking_per_citizen_service_day"
@@ -152,17 +159,13 @@ def _book(*, actor, office, service, group, local_date, start_time) -> Ticket:
     )
     if not counting.take_place(group.pk, local_date, start_time, field="online_used", limit=limit):
         raise _full_error(office, service, session)
-    number = counting.next_number(group.pk, local_date)
-    ticket = Ticket.objects.create(
+    ticket = new_ticket(
         office=office,
         group=group,
         service=service,
-        citizen=actor,
+        session=session,
         local_date=local_date,
-        session_start=session.start,
-        session_end=session.end,
-        number=number,
-        code=format_code(group.letter, number),
+        citizen=actor,
         kind=TicketKind.ONLINE,
         status=TicketStatus.BOOKED,
         created_at=clock.now(),

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from loket.audit.services import record
 from loket.core import clock, policy
-from loket.core.errors import DomainError, NotAllowed
+from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.queueing import events
 from loket.queueing.models import LatePolicy, Ticket, TicketStatus
 from loket.queueing.selectors import queue_settings, ticket_for_check_in
+from loket.queueing.services.checks import require_staff
 from loket.queueing.services.places import date_text
 
 
@@ -46,12 +47,9 @@ def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool
     Allowed on the ticket's local date until its session ends (petugas loket, office admin or the
     kiosk). Its place in the line follows the office's late rule (``_ready_time``).
     """
-    if (
-        actor is None
-        or not getattr(actor, "is_officer", False)
-        or not policy.allows(actor, policy.HAND_OUT_TICKETS, office)
-    ):
-        raise NotAllowed(_("Only a counter officer of this office can check tickets in."))
+    require_staff(
+        actor, office, policy.HAND_OUT_TICKETS, _("Only a counter officer of this office can check tickets in.")
+    )
     now = clock.now()
     today = office_selectors.local_today(office, now)
     found = ticket_for_check_in(office, code_or_token, today)

@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from loket.audit.services import record
 from loket.catalog.models import Service
 from loket.core import clock, policy
-from loket.core.errors import DomainError, NotAllowed
+from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
 from loket.queueing import events
@@ -56,22 +56,21 @@ from loket.queueing.selectors import (
     called_at_counter,
     group_for,
     is_offered,
+    last_calls_priority,
     open_shift,
     queue_settings,
     waiting_line,
 )
 from loket.queueing.services import counting
+from loket.queueing.services.checks import require_staff
 
 PRIORITY_STREAK = 2
 
 
 def _require_officer(actor, office) -> None:
-    if (
-        actor is None
-        or not getattr(actor, "is_officer", False)
-        or not policy.allows(actor, policy.CALL_TICKETS, office)
-    ):
-        raise NotAllowed(_("Only a counter officer of this office can operate its counters."))
+    require_staff(
+        actor, office, policy.CALL_TICKETS, _("Only a counter officer of this office can operate its counters.")
+    )
 
 
 def _require_shift(counter: Counter) -> CounterShift:
@@ -140,11 +139,7 @@ def _ordered_attempts(shift: CounterShift, counter: Counter, now) -> list[QueryS
     base = callable_tickets(shift, now)
     attempts = [base.filter(transferred_at__isnull=False).order_by("transferred_at", "id")]
     today = office_selectors.local_today(counter.office, now)
-    last = list(
-        Ticket.objects.filter(counter=counter, local_date=today, called_at__isnull=False)
-        .order_by("-called_at", "-id")
-        .values_list("priority", flat=True)[:PRIORITY_STREAK]
-    )
+    last = last_calls_priority(counter, today, PRIORITY_STREAK)
     regular = base.filter(priority=False).order_by("ready_at", "number", "id")
     priority = base.filter(priority=True).order_by("ready_at", "number", "id")
     if len(last) == PRIORITY_STREAK and all(last):
@@ -235,42 +230,50 @@ def recall(*, actor, ticket: Ticket) -> Ticket:
     return locked
 
 
+def _answer_call(*, actor, ticket: Ticket, status: str, stamp: str, action: str, event: str) -> Ticket:
+    """Move a called ticket on to ``status`` (the visitor came, or did not), noting the time in
+    the field ``stamp``."""
+    _require_officer(actor, ticket.office)
+    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
+    locked.status = status
+    setattr(locked, stamp, clock.now())
+    locked.save(update_fields=["status", stamp])
+    record(
+        actor=actor,
+        action=action,
+        obj=locked,
+        from_state=TicketStatus.CALLED,
+        to_state=status,
+        office_id=locked.office_id,
+    )
+    events.emit(event, locked)
+    return locked
+
+
 @transaction.atomic
 def start_serving(*, actor, ticket: Ticket) -> Ticket:
     """The visitor has come to the counter: service starts now."""
-    _require_officer(actor, ticket.office)
-    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
-    locked.status, locked.serving_at = TicketStatus.SERVING, clock.now()
-    locked.save(update_fields=["status", "serving_at"])
-    record(
+    return _answer_call(
         actor=actor,
+        ticket=ticket,
+        status=TicketStatus.SERVING,
+        stamp="serving_at",
         action="queueing.ticket.serve",
-        obj=locked,
-        from_state=TicketStatus.CALLED,
-        to_state=TicketStatus.SERVING,
-        office_id=locked.office_id,
+        event=events.SERVING,
     )
-    events.emit(events.SERVING, locked)
-    return locked
 
 
 @transaction.atomic
 def skip(*, actor, ticket: Ticket) -> Ticket:
     """The called visitor did not come: the ticket becomes a no-show."""
-    _require_officer(actor, ticket.office)
-    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
-    locked.status, locked.finished_at = TicketStatus.NO_SHOW, clock.now()
-    locked.save(update_fields=["status", "finished_at"])
-    record(
+    return _answer_call(
         actor=actor,
+        ticket=ticket,
+        status=TicketStatus.NO_SHOW,
+        stamp="finished_at",
         action="queueing.ticket.no_show",
-        obj=locked,
-        from_state=TicketStatus.CALLED,
-        to_state=TicketStatus.NO_SHOW,
-        office_id=locked.office_id,
+        event=events.NO_SHOW,
     )
-    events.emit(events.NO_SHOW, locked)
-    return locked
 
 
 no_show = skip

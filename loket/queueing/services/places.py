@@ -1,5 +1,5 @@
-"""What booking and walk-ins share: the office-local session time and its text, and the refusal
-that names the next free place (``NoPlaceLeft``)."""
+"""What booking and walk-ins share: a new ticket with the day's next number, the office-local
+session time and its text, and the refusal that names the next free place (``NoPlaceLeft``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,31 @@ from loket.catalog.models import Service
 from loket.core import clock
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
+from loket.offices.selectors import Session
 from loket.queueing.errors import NoPlaceLeft
+from loket.queueing.models import ServiceGroup, Ticket, format_code
 from loket.queueing.selectors import SlotAvailability, earliest_available, next_place_after
+from loket.queueing.services import counting
+
+
+def new_ticket(
+    *, office: Office, group: ServiceGroup, service: Service, session: Session, local_date: dt.date, **fields
+) -> Ticket:
+    """A ticket in ``session`` with the group's next number of ``local_date``, once its place is
+    taken; ``fields`` are its kind, status, citizen and times. The number's row stays locked until
+    the caller's transaction ends (``counting.next_number``), so this runs inside it."""
+    number = counting.next_number(group.pk, local_date)
+    return Ticket.objects.create(
+        office=office,
+        group=group,
+        service=service,
+        local_date=local_date,
+        session_start=session.start,
+        session_end=session.end,
+        number=number,
+        code=format_code(group.letter, number),
+        **fields,
+    )
 
 
 def date_text(day: dt.date) -> str:

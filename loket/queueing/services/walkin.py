@@ -12,15 +12,16 @@ from django.utils.translation import gettext as _
 from loket.audit.services import record
 from loket.catalog.models import Service
 from loket.core import clock, policy
-from loket.core.errors import DomainError, NotAllowed
+from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.offices.selectors import Session
 from loket.queueing import events
-from loket.queueing.models import Ticket, TicketKind, TicketStatus, format_code
+from loket.queueing.models import ServiceGroup, Ticket, TicketKind, TicketStatus
 from loket.queueing.selectors import group_for, is_offered, session_limits
 from loket.queueing.services import counting
-from loket.queueing.services.places import next_place_hint, no_place_left
+from loket.queueing.services.checks import require_staff
+from loket.queueing.services.places import new_ticket, next_place_hint, no_place_left
 
 
 def _walkin_session(office: Office) -> Session | None:
@@ -36,18 +37,8 @@ def _walkin_session(office: Office) -> Session | None:
     return None
 
 
-@transaction.atomic
-def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bool = False) -> Ticket:
-    """Issue a walk-in ticket at ``office`` now (petugas loket or office admin of that office).
-
-    Walk-ins fill their own cap per session; past it the refusal names the next date with online room.
-    """
-    if (
-        actor is None
-        or not getattr(actor, "is_officer", False)
-        or not policy.allows(actor, policy.HAND_OUT_TICKETS, office)
-    ):
-        raise NotAllowed(_("Only a counter officer of this office can issue walk-in tickets."))
+def _queue_of(office: Office, service: Service) -> ServiceGroup:
+    """The group that queues ``service`` at ``office``; a refusal naming both if there is none."""
     if not is_offered(office, service):
         raise DomainError(
             _("%(office)s does not serve %(service)s.") % {"office": office.name, "service": service.name},
@@ -59,12 +50,17 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
             _("%(office)s has no queue for %(service)s yet.") % {"office": office.name, "service": service.name},
             code="not_offered",
         )
+    return group
+
+
+def _take_walkin_place(office: Office, service: Service, group: ServiceGroup) -> Session:
+    """Take a walk-in place in the session running now (or next today) and return that session;
+    past the session's walk-in cap, the refusal names the next date with online room."""
     session = _walkin_session(office)
     if session is None:
         slot, hint = next_place_hint(office, service)
         raise no_place_left(_("The office has no more sessions today.") + " " + hint, slot, office)
-    local_date = session.start.date()
-    start_time = session.start.time()
+    local_date, start_time = session.start.date(), session.start.time()
     limit = session_limits(group, local_date, start_time).walkin
     if not counting.take_place(group.pk, local_date, start_time, field="walkin_used", limit=limit):
         slot, hint = next_place_hint(office, service)
@@ -73,23 +69,33 @@ def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bo
             slot,
             office,
         )
-    number = counting.next_number(group.pk, local_date)
+    return session
+
+
+@transaction.atomic
+def issue_walkin_ticket(*, actor, office: Office, service: Service, priority: bool = False) -> Ticket:
+    """Issue a walk-in ticket at ``office`` now (petugas loket, office admin or the office's kiosk).
+
+    Walk-ins fill their own cap per session; past it the refusal names the next date with online room.
+    """
+    require_staff(
+        actor, office, policy.HAND_OUT_TICKETS, _("Only a counter officer of this office can issue walk-in tickets.")
+    )
+    group = _queue_of(office, service)
+    session = _take_walkin_place(office, service, group)
     now = clock.now()
-    ticket = Ticket.objects.create(
+    ticket = new_ticket(
         office=office,
         group=group,
         service=service,
-        citizen=None,
-        local_date=local_date,
-        session_start=session.start,
-        session_end=session.end,
-        number=number,
-        code=format_code(group.letter, number),
+        session=session,
+        local_date=session.start.date(),
         kind=TicketKind.WALKIN,
-        priority=priority,
         status=TicketStatus.WAITING,
+        priority=priority,
         created_at=now,
         checked_in_at=now,
+        # A walk-in issued before its session starts waits from the start, like a booking.
         ready_at=max(now, session.start),
     )
     record(
