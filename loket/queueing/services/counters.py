@@ -189,7 +189,8 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
 
 def _announce_turn_near(called: Ticket, now) -> None:
     """After a call, tell the waiting tickets of the same group that are now at most
-    ``turn_near_ahead`` places from the counter — each ticket once (conditional update)."""
+    ``turn_near_ahead`` places from the counter — each ticket once (conditional update), with an
+    audit row each."""
     ahead = queue_settings(called.office).turn_near_ahead
     near = [t.pk for t in waiting_line(called.office, called.group, now)[:ahead] if t.near_notified_at is None]
     # SKIP LOCKED: a ticket another counter is calling right now is left alone (never waited for,
@@ -198,6 +199,14 @@ def _announce_turn_near(called: Ticket, now) -> None:
     for ticket in free:
         ticket.near_notified_at = now
         ticket.save(update_fields=["near_notified_at"])
+        # The system tells the citizen (actor None): the petugas only called the ticket before.
+        record(
+            actor=None,
+            action="queueing.ticket.turn_near",
+            obj=ticket,
+            office_id=ticket.office_id,
+            data={"after_call": called.code},
+        )
         events.emit(events.TURN_NEAR, ticket)
 
 

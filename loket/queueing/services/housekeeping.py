@@ -45,8 +45,9 @@ def expire_missed_bookings(*, now: dt.datetime | None = None) -> int:
 
 
 def send_due_reminders(*, now: dt.datetime | None = None) -> int:
-    """Emit ``reminder_due`` once for every booking of the next office-local day (the day before).
-    ``reminder_sent_at`` is set by a conditional update, so overlapping runs remind once."""
+    """Emit ``reminder_due`` once for every booking of the next office-local day (the day before),
+    with an audit row per ticket reminded. ``reminder_sent_at`` is set by a conditional update, so
+    overlapping runs remind once."""
     now = now or clock.now()
     sent = 0
     horizon = now + dt.timedelta(days=2)
@@ -59,6 +60,13 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             if Ticket.objects.filter(pk=ticket.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
+                record(
+                    actor=None,
+                    action="queueing.ticket.remind",
+                    obj=ticket,
+                    office_id=ticket.office_id,
+                    data={"date": ticket.local_date.isoformat()},
+                )
                 events.emit(events.REMINDER_DUE, ticket)
                 sent += 1
     return sent
