@@ -58,8 +58,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/notifications/channels/smpp.py:_submit_part",
     "loket/notifications/services.py:enqueue",
     "loket/offices/services.py:add_schedule_exception",
-    "loket/queueing/services/config.py:save_quota",
-    "loket/queueing/services/config.py:save_service_group",
     "loket/queueing/views_kiosk.py:kiosk",
     "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",
