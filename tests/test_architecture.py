@@ -33,13 +33,6 @@ PENDING_VIEW_QUERIES = {
     "loket/offices/views_staff.py",
     "loket/permohonan/views_citizen.py",
     "loket/permohonan/views_staff.py",
-    "loket/queueing/api.py",
-    "loket/queueing/views_board.py",
-    "loket/queueing/views_citizen.py",
-    "loket/queueing/views_desk.py",
-    "loket/queueing/views_kiosk.py",
-    "loket/queueing/views_manage.py",
-    "loket/queueing/views_print.py",
     "loket/signing/views.py",
 }
 PENDING_BIG_MODULES = {
@@ -58,7 +51,6 @@ PENDING_LONG_FUNCTIONS = {
     "loket/notifications/channels/smpp.py:_submit_part",
     "loket/notifications/services.py:enqueue",
     "loket/offices/services.py:add_schedule_exception",
-    "loket/queueing/views_kiosk.py:kiosk",
     "loket/regions/services.py:import_regions",
     "loket/signing/bsre_testserver.py:_sign_one",
     "loket/signing/pades.py:sign_pdf",
