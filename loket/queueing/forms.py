@@ -1,5 +1,6 @@
-"""Forms of the office admin's queue settings page: they parse input; ``config`` decides what is
-allowed (ranges, letters, one group per service, one quota row per scope) and says what to fix."""
+"""Forms of the office admin's queue settings page: they parse input; ``services.config`` decides
+what is allowed (ranges, letters, one group per service, one quota row per scope) and says what to
+fix."""
 
 from __future__ import annotations
 
