@@ -38,19 +38,9 @@ def _ready_time(ticket: Ticket, now: dt.datetime) -> dt.datetime:
     return now
 
 
-@transaction.atomic
-def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool = False) -> Ticket:
-    """Check in a booked ticket at ``office`` by its QR token (or the URL the QR carries) or its typed
-    code (``A-012``, ``a12``); ``priority`` marks a visitor of the kelompok rentan (elderly, disabled,
-    pregnant), as seen by the petugas.
-
-    Allowed on the ticket's local date until its session ends (petugas loket, office admin or the
-    kiosk). Its place in the line follows the office's late rule (``_ready_time``).
-    """
-    require_staff(
-        actor, office, policy.HAND_OUT_TICKETS, _("Only a counter officer of this office can check tickets in.")
-    )
-    now = clock.now()
+def _shown_ticket(office: Office, code_or_token: str, now: dt.datetime) -> Ticket:
+    """The booking the visitor shows, locked, if it can be checked in now: today's, still booked,
+    and its session not over; otherwise the refusal that says why."""
     today = office_selectors.local_today(office, now)
     found = ticket_for_check_in(office, code_or_token, today)
     if found is None:
@@ -78,6 +68,23 @@ def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool
             % {"code": ticket.code},
             code="late",
         )
+    return ticket
+
+
+@transaction.atomic
+def check_in_ticket(*, actor, office: Office, code_or_token: str, priority: bool = False) -> Ticket:
+    """Check in a booked ticket at ``office`` by its QR token (or the URL the QR carries) or its typed
+    code (``A-012``, ``a12``); ``priority`` marks a visitor of the kelompok rentan (elderly, disabled,
+    pregnant), as seen by the petugas.
+
+    Allowed on the ticket's local date until its session ends (petugas loket, office admin or the
+    kiosk). Its place in the line follows the office's late rule (``_ready_time``).
+    """
+    require_staff(
+        actor, office, policy.HAND_OUT_TICKETS, _("Only a counter officer of this office can check tickets in.")
+    )
+    now = clock.now()
+    ticket = _shown_ticket(office, code_or_token, now)
     ticket.ready_at = _ready_time(ticket, now)
     ticket.status, ticket.checked_in_at = TicketStatus.CHECKED_IN, now
     ticket.priority = ticket.priority or priority
