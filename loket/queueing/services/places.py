@@ -66,12 +66,15 @@ def next_place_hint(
 
 
 def session_start_time(session_start: dt.time | dt.datetime, office: Office) -> dt.time:
+    """A session's office-local start time, given as a time (a form, the API) or as the aware
+    start of a ``Session``."""
     if isinstance(session_start, dt.datetime):
         return session_start.astimezone(office_selectors.office_zone(office)).time()
     return session_start
 
 
 def no_place_left(message: str, slot: SlotAvailability | None, office: Office) -> NoPlaceLeft:
+    """The refusal of a full session, carrying the next free place (if any) for the API and kiosk."""
     if slot is None:
         return NoPlaceLeft(message, next_date=None)
     start = session_start_time(slot.session.start, office)
