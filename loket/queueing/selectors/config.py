@@ -22,7 +22,7 @@ def queue_settings(office: Office) -> QueueSettings:
     return found if found is not None else QueueSettings(office=office)
 
 
-def managed_offices(actor) -> list[Office]:
+def managed_offices_for(actor) -> list[Office]:
     """The offices whose queue ``actor`` configures, by region and name."""
     return list(office_selectors.offices_for(actor).order_by("region_id", "name"))
 

@@ -172,7 +172,7 @@ HANDLERS: dict[str, Handler] = {
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose queue this officer configures; straight to it when there is one."""
-    offices = selectors.managed_offices(request.user)
+    offices = selectors.managed_offices_for(request.user)
     if len(offices) == 1:
         return redirect("queueing:manage", slug=offices[0].slug)
     return render(request, "queueing/manage_index.html", {"offices": offices})
