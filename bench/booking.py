@@ -68,8 +68,8 @@ OFFICE_SLUG = "kecamatan-bench-booking"
 SERVICE_CODE = "ADM-KK"  # Kartu Keluarga, from the standard catalogue; offered at a kecamatan
 SESSION_START = dt.time(8, 0)
 # What book_ticket writes, in order; the ceiling script runs the last four (see ceiling_script).
-# A session's first booking also inserts the day's counter rows (counting.py); every later one,
-# the one captured, writes these.
+# A session's first booking also inserts the day's counter rows (queueing/services/counting.py);
+# every later one, the one captured, writes these.
 EXPECTED_WRITES = [
     "UPDATE queueing_sessioncounter",  # take a place: ... WHERE online_used < limit
     "UPDATE queueing_daycounter",  # the next number: ... RETURNING last_number

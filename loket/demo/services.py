@@ -31,9 +31,9 @@ from loket.offices import services as offices
 from loket.offices.models import Office
 from loket.permohonan.models import CityPolicy
 from loket.permohonan.services import set_city_policy
-from loket.queueing import config as queue_config
 from loket.queueing.models import ServiceGroup
 from loket.queueing.selectors import is_offered
+from loket.queueing.services import config as queue_config
 from loket.regions.models import Region
 from loket.regions.services import import_regions
 from loket.signing.services import ca

@@ -128,7 +128,7 @@ def ticket_out(ticket: Ticket) -> dict:
 
 def _office_and_service(office_slug: str, service_slug: str) -> tuple[Office, Service]:
     office = office_selectors.office_by_slug(office_slug)
-    service = Service.objects.filter(slug=service_slug).first()
+    service = selectors.service_by_slug(service_slug)
     if office is None or service is None:
         raise HttpError(404, str(MSG_NOT_FOUND))
     return office, service
@@ -188,7 +188,7 @@ def _conflict(exc, office: Office, service: Service, local_date: dt.date) -> Sta
 
 
 def _own_ticket(request: HttpRequest, token: str) -> Ticket:
-    ticket = selectors.tickets_for(request.user).filter(citizen=request.user, token=token).first()
+    ticket = selectors.own_ticket(request.user, token)
     if ticket is None:
         raise HttpError(404, str(MSG_NOT_FOUND))
     return ticket
@@ -212,7 +212,7 @@ def book(request: HttpRequest, payload: BookIn):
 
 @tickets_router.get("", response=list[TicketOut], summary="My tickets", auth=AUTH)
 def my_tickets(request: HttpRequest):
-    return [ticket_out(t) for t in selectors.tickets_for(request.user).filter(citizen=request.user)]
+    return [ticket_out(t) for t in selectors.own_tickets(request.user)]
 
 
 @tickets_router.get("/{token}", response={200: TicketOut, 404: ErrorOut}, summary="One of my tickets", auth=AUTH)

@@ -7,6 +7,6 @@ class QueueingConfig(AppConfig):
     verbose_name = "Antrean"
 
     def ready(self) -> None:
-        from loket.queueing import notify
+        from loket.queueing.services import notify
 
         notify.register()

@@ -2,10 +2,10 @@
 
 Services call ``emit(name, ticket)`` inside their transaction; handlers run only after the
 transaction commits (``transaction.on_commit``), so a rolled-back booking announces nothing.
-Which service emits what: ``booked``/``cancelled``/``rescheduled``/``walkin_issued``/``checked_in``
-(``services``), ``reminder_due`` and ``no_show`` of a missed booking (``services`` housekeeping),
-``called`` (also on recall), ``turn_near``, ``serving``, ``no_show``, ``transferred``, ``finished``
-(``counters``). Notifications (SMS, WhatsApp, e-mail) plug in with ``subscribe``:
+Which service emits what: ``booked``/``cancelled``/``rescheduled`` (``services.booking``),
+``walkin_issued`` (``services.walkin``), ``checked_in`` (``services.checkin``), ``reminder_due``
+and ``no_show`` of a missed booking (``services.housekeeping``), ``called`` (also on recall),
+``turn_near``, ``serving``, ``no_show``, ``transferred``, ``finished`` (``services.counters``). Notifications (SMS, WhatsApp, e-mail) plug in with ``subscribe``:
 
     from loket.queueing import events
     events.subscribe(events.BOOKED, lambda event, ticket_id: ...)

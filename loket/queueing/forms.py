@@ -1,5 +1,6 @@
-"""Forms of the office admin's queue settings page: they parse input; ``config`` decides what is
-allowed (ranges, letters, one group per service, one quota row per scope) and says what to fix."""
+"""Forms of the office admin's queue settings page: they parse input; ``services.config`` decides
+what is allowed (ranges, letters, one group per service, one quota row per scope) and says what to
+fix."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from loket.catalog.models import Service
-from loket.queueing.config import MAX_LIMIT, MAX_MINUTES, MIN_MINUTES, SETTINGS_FIELDS, WEEKDAYS
 from loket.queueing.models import QueueSettings, ServiceGroup
+from loket.queueing.services.config import MAX_LIMIT, MAX_MINUTES, MIN_MINUTES, SETTINGS_FIELDS, WEEKDAYS
 
 DEFAULT_MINUTES = 10
 

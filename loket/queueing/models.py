@@ -1,6 +1,6 @@
 """Queue data: service groups, quotas, the counters that hand out places and numbers, tickets.
 
-How places are counted (see ``services.py``):
+How places are counted (see ``services/counting.py``):
 
 - ``SessionCounter`` (group, local date, session start) holds ``online_used`` and ``walkin_used``.
   A place is taken only by a conditional ``UPDATE … SET used = used + 1 WHERE used < limit``; the

@@ -165,7 +165,8 @@ def test_openapi_lists_the_queue_operations_with_bearer_security(client):
 def test_ticket_status_carries_the_estimate_and_the_counter(client, freeze):
     from loket.accounts.factories import OfficerFactory
     from loket.offices.factories import CounterFactory
-    from loket.queueing import counters, services
+    from loket.queueing import services
+    from loket.queueing.services import counters
 
     office, service, group = make_queue()
     headers = _auth(citizen := CitizenFactory())

@@ -13,9 +13,10 @@ from loket.catalog.factories import OfficeServiceFactory, ServiceFactory
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.factories import OfficeFactory, ensure_region
 from loket.offices.models import Day
-from loket.queueing import config
+from loket.queueing import selectors
 from loket.queueing.factories import QuotaFactory, ServiceGroupFactory
 from loket.queueing.models import LatePolicy, QueueSettings, Quota, ServiceGroup, Ticket, TicketKind, TicketStatus
+from loket.queueing.services import config
 from loket.queueing.tests.conftest import make_queue
 
 pytestmark = pytest.mark.django_db
@@ -517,12 +518,14 @@ def test_admin_deletes_a_row_audited(queue, admin):
 
 
 def test_scope_in_words():
-    assert config.scope_text(date=None, weekday=None, session_start=None) == "Setiap hari"
-    assert config.scope_text(date=None, weekday=Day.MONDAY, session_start=None) == "Setiap Senin"
-    assert config.scope_text(date=dt.date(2026, 9, 9), weekday=None, session_start=None) == "Tanggal 9 September 2026"
-    assert config.scope_text(date=None, weekday=None, session_start=dt.time(8)) == "Setiap hari, sesi 08.00"
+    assert selectors.scope_text(date=None, weekday=None, session_start=None) == "Setiap hari"
+    assert selectors.scope_text(date=None, weekday=Day.MONDAY, session_start=None) == "Setiap Senin"
+    assert (
+        selectors.scope_text(date=dt.date(2026, 9, 9), weekday=None, session_start=None) == "Tanggal 9 September 2026"
+    )
+    assert selectors.scope_text(date=None, weekday=None, session_start=dt.time(8)) == "Setiap hari, sesi 08.00"
     with translation.override("en"):
-        assert config.scope_text(date=None, weekday=Day.FRIDAY, session_start=dt.time(13, 30)) == (
+        assert selectors.scope_text(date=None, weekday=Day.FRIDAY, session_start=dt.time(13, 30)) == (
             "Every Friday, session 13.30"
         )
 

@@ -11,9 +11,10 @@ from loket.audit.models import AuditEntry
 from loket.catalog.factories import ServiceFactory
 from loket.core.errors import DomainError, NotAllowed
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, events, selectors, services
+from loket.queueing import events, selectors, services
 from loket.queueing.factories import QuotaFactory, ServiceGroupFactory
 from loket.queueing.models import CounterShift, QueueSettings, TicketStatus
+from loket.queueing.services import counters
 from loket.queueing.tests.conftest import make_queue
 
 pytestmark = pytest.mark.django_db

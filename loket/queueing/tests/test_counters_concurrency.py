@@ -14,8 +14,9 @@ from django.db import connection, connections
 
 from loket.accounts.factories import OfficerFactory
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, services
+from loket.queueing import services
 from loket.queueing.models import Ticket, TicketStatus
+from loket.queueing.services import counters
 from loket.queueing.tests.conftest import IN_CI, make_queue
 
 pytestmark = [

@@ -8,8 +8,9 @@ import pytest
 from loket.accounts.factories import CitizenFactory, OfficerFactory
 from loket.notifications.models import Notification
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, services
+from loket.queueing import services
 from loket.queueing.models import QueueSettings
+from loket.queueing.services import counters
 
 pytestmark = pytest.mark.django_db
 

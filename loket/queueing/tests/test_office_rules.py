@@ -10,8 +10,9 @@ from loket.accounts.factories import CitizenFactory, OfficerFactory
 from loket.audit.models import AuditEntry
 from loket.core.errors import DomainError
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, events, selectors, services
+from loket.queueing import events, selectors, services
 from loket.queueing.models import Call, LatePolicy, QueueSettings, Ticket, TicketStatus
+from loket.queueing.services import counters
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +193,15 @@ def test_reminder_is_due_once_the_day_before(queue, freeze, received, django_cap
     assert later.reminder_sent_at is None
 
 
+def test_each_reminder_leaves_one_audit_row_by_the_system(queue, freeze):
+    tomorrow = book(queue, freeze, day=WEDNESDAY)
+    book(queue, freeze, day=dt.date(2026, 9, 10))
+    services.send_due_reminders(now=wib(TUESDAY, 18))
+    services.send_due_reminders(now=wib(TUESDAY, 18, 5))
+    entry = AuditEntry.objects.get(action="queueing.ticket.remind")
+    assert (entry.object_id, entry.actor, entry.office_id) == (str(tomorrow.pk), None, tomorrow.office_id)
+
+
 # --- calls, recalls and 'your turn is near' ---
 
 
@@ -232,6 +242,8 @@ def test_turn_near_is_announced_once_per_ticket(
     near = [tid for name, tid in received if name == events.TURN_NEAR]
     # after the first call are near; after the second, A-004 too
     assert near == [tickets[1].pk, tickets[2].pk, tickets[3].pk]
+    audited = AuditEntry.objects.filter(action="queueing.ticket.turn_near").order_by("id")
+    assert [(e.object_id, e.actor) for e in audited] == [(str(t.pk), None) for t in tickets[1:4]]
 
 
 # --- estimates and live status ---

@@ -10,8 +10,9 @@ from django.urls import reverse
 from loket.accounts.factories import CitizenFactory, OfficerFactory
 from loket.audit.models import AuditEntry
 from loket.offices.factories import CounterFactory
-from loket.queueing import counters, services
+from loket.queueing import services
 from loket.queueing.models import Ticket, TicketStatus
+from loket.queueing.services import counters
 
 pytestmark = pytest.mark.django_db
 

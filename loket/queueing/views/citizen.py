@@ -24,7 +24,7 @@ from loket.queueing.models import Ticket, TicketStatus
 
 
 def _service(slug: str) -> Service:
-    service = Service.objects.filter(slug=slug, is_active=True, allows_queue_booking=True).first()
+    service = selectors.bookable_service(slug)
     if service is None:
         raise Http404("service not found")
     return service
@@ -38,7 +38,7 @@ def _office(slug: str) -> Office:
 
 
 def _own_ticket(request: HttpRequest, token: str) -> Ticket:
-    ticket = selectors.tickets_for(request.user).filter(token=token).first()
+    ticket = selectors.own_ticket(request.user, token)
     if ticket is None:
         raise Http404("ticket not found")
     return ticket
@@ -204,8 +204,8 @@ def ticket_detail(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("queueing:ticket", token=moved.token)
         raise DomainError(_("Unknown action."), code="bad_action")
     except DomainError as exc:
-        context = _ticket_context(
-            request, Ticket.objects.select_related("office", "service", "group").get(pk=ticket.pk)
-        )
+        # A refusal often means the ticket changed meanwhile (checked in, moved in another tab):
+        # show it as it is now.
+        context = _ticket_context(request, selectors.reloaded(ticket))
         context["error"] = exc.message
         return render(request, "queueing/ticket.html", context, status=409 if isinstance(exc, NoPlaceLeft) else 400)

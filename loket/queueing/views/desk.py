@@ -1,8 +1,8 @@
 """Petugas pages: the office desk (walk-in tickets, check-in by QR or typed code, today's line) and
 the counter console (open, call next, recall, start, finish, skip, transfer, close).
 
-Thin views: each POST calls one service of ``services`` or ``counters`` and redirects back (POST/
-redirect/GET), so a reload never repeats an action; a refused action shows its Indonesian message.
+Thin views: each POST calls one verb of ``services`` and redirects back (POST/redirect/GET), so a
+reload never repeats an action; a refused action shows its Indonesian message.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from loket.catalog.models import Service
 from loket.core import clock, policy
 from loket.core.access import permission_required
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Counter, Office
-from loket.queueing import counters, selectors, services
-from loket.queueing.models import ServiceGroup, Ticket
+from loket.queueing import selectors, services
+from loket.queueing.models import Ticket
 
 DESK = policy.CALL_TICKETS
+LINE_SHOWN = 30  # tickets of each group's line on the desk page
 
 
 @permission_required(DESK)
@@ -50,7 +50,7 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         priority = request.POST.get("priority") == "1"
         try:
             if action == "walkin":
-                service = Service.objects.filter(pk=request.POST.get("service") or 0).first()
+                service = selectors.service_by_id(request.POST.get("service") or 0)
                 if service is None:
                     raise DomainError(_("Choose the service for the walk-in ticket."), code="no_service")
                 ticket = services.issue_walkin_ticket(
@@ -69,26 +69,20 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("queueing:desk", slug=office.slug)
 
     now = clock.now()
-    groups = list(ServiceGroup.objects.filter(office=office).order_by("letter"))
-    last_token = request.session.pop("queue_last_ticket", None)
-    counter_rows = []
-    for c in office.counters.all():
-        if c.is_active:
-            counter_rows.append((c, selectors.open_shift(c), selectors.called_at_counter(c)))
     context = {
         "office": office,
         "services": selectors.queue_services(office),
         "status": selectors.office_queue_status(office, now),
-        "lines": [(g, selectors.waiting_line(office, g, now)[:30]) for g in groups],
-        "counters": counter_rows,
+        "lines": selectors.waiting_lines(office, now, limit=LINE_SHOWN),
+        "counters": selectors.counter_states(office),
         "stats": selectors.day_statistics(office, office_selectors.local_today(office, now)),
-        "last_ticket": Ticket.objects.filter(office=office, token=last_token).first() if last_token else None,
+        "last_ticket": selectors.office_ticket(office, request.session.pop("queue_last_ticket", None)),
     }
     return render(request, "queueing/desk.html", context)
 
 
 def _counter(office: Office, number: int) -> Counter:
-    counter = Counter.objects.filter(office=office, number=number, is_active=True).select_related("office").first()
+    counter = selectors.active_counter(office, number)
     if counter is None:
         raise Http404("counter not found")
     return counter
@@ -107,31 +101,31 @@ def _counter_action(request: HttpRequest, office: Office, counter: Counter) -> N
     action = request.POST.get("action")
     actor = request.user
     if action == "open":
-        chosen = ServiceGroup.objects.filter(office=office, pk__in=request.POST.getlist("groups"))
-        counters.open_counter(actor=actor, counter=counter, groups=list(chosen))
+        chosen = selectors.office_groups(office, request.POST.getlist("groups"))
+        services.open_counter(actor=actor, counter=counter, groups=chosen)
         messages.success(request, _("%(counter)s is open.") % {"counter": counter})
     elif action == "close":
-        counters.close_counter(actor=actor, counter=counter)
+        services.close_counter(actor=actor, counter=counter)
         messages.success(request, _("%(counter)s is closed.") % {"counter": counter})
     elif action == "call":
-        ticket = counters.call_next(actor=actor, counter=counter)
+        ticket = services.call_next(actor=actor, counter=counter)
         if ticket is None:
             messages.info(request, _("Nobody is waiting for this counter."))
     elif action == "recall":
-        counters.recall(actor=actor, ticket=_current(counter, request))
+        services.recall(actor=actor, ticket=_current(counter, request))
     elif action == "serve":
-        counters.start_serving(actor=actor, ticket=_current(counter, request))
+        services.start_serving(actor=actor, ticket=_current(counter, request))
     elif action == "finish":
-        ticket = counters.finish(actor=actor, ticket=_current(counter, request))
+        ticket = services.finish(actor=actor, ticket=_current(counter, request))
         messages.success(request, _("Ticket %(code)s is done.") % {"code": ticket.code})
     elif action == "skip":
-        ticket = counters.skip(actor=actor, ticket=_current(counter, request))
+        ticket = services.skip(actor=actor, ticket=_current(counter, request))
         messages.info(request, _("Ticket %(code)s did not come (no-show).") % {"code": ticket.code})
     elif action == "transfer":
         ticket = _current(counter, request)
-        to_counter = Counter.objects.filter(office=office, pk=request.POST.get("to_counter") or 0).first()
-        to_service = Service.objects.filter(pk=request.POST.get("to_service") or 0).first()
-        moved = counters.transfer(actor=actor, ticket=ticket, to_counter=to_counter, to_service=to_service)
+        to_counter = selectors.office_counter(office, request.POST.get("to_counter") or 0)
+        to_service = selectors.service_by_id(request.POST.get("to_service") or 0)
+        moved = services.transfer(actor=actor, ticket=ticket, to_counter=to_counter, to_service=to_service)
         messages.success(request, _("Ticket %(code)s is transferred and waits at the front.") % {"code": moved.code})
     else:
         raise DomainError(_("Unknown action."), code="bad_action")
@@ -149,21 +143,17 @@ def counter(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("queueing:counter", slug=office.slug, number=desk_counter.number)
 
-    now = clock.now()
     shift = selectors.open_shift(desk_counter)
-    current = selectors.called_at_counter(desk_counter)
-    groups = list(ServiceGroup.objects.filter(office=office).order_by("letter"))
-    shift_groups = list(shift.groups.all()) if shift else []
-    waiting = sum(len(selectors.waiting_line(office, g, now)) for g in shift_groups)
+    shift_groups = selectors.shift_groups(shift)
     context = {
         "office": office,
         "counter": desk_counter,
         "shift": shift,
         "shift_groups": shift_groups,
-        "groups": groups,
-        "current": current,
-        "waiting": waiting,
-        "other_counters": [c for c in office.counters.all() if c.is_active and c.pk != desk_counter.pk],
+        "groups": list(selectors.service_groups(office)),
+        "current": selectors.called_at_counter(desk_counter),
+        "waiting": selectors.waiting_count(office, shift_groups, clock.now()),
+        "other_counters": [c for c in selectors.active_counters(office) if c.pk != desk_counter.pk],
         "services": selectors.queue_services(office),
     }
     return render(request, "queueing/counter.html", context)

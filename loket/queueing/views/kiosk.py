@@ -14,6 +14,7 @@ the next date that still has online places; every result screen returns to the s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -68,12 +69,82 @@ def _chosen_service(request: HttpRequest, office: Office):
     raise DomainError(_("Touch one of the services on the screen."), code="no_service")
 
 
-def _refusal(exc: DomainError, title: str) -> dict:
-    return {
+def _refusal(exc: DomainError, title: str) -> tuple[dict, int]:
+    """The screen that says why not (with the next date that has room), and the answer's status."""
+    result = {
         "kind": "refused",
         "title": title,
         "message": exc.message,
         "next_date": getattr(exc, "next_date", None),
+    }
+    return result, 409 if isinstance(exc, NoPlaceLeft) else 400
+
+
+@dataclass(frozen=True)
+class Screen:
+    """This kiosk: its office, its paper and printer, and the page it returns to."""
+
+    office: Office
+    width: int
+    printer: str
+    home: str
+
+
+def _walkin(request: HttpRequest, screen: Screen, priority: bool) -> HttpResponse | tuple[dict, int]:
+    """Issue a walk-in ticket and go and print it; or the refusal."""
+    try:
+        service = _chosen_service(request, screen.office)
+        ticket = services.issue_walkin_ticket(
+            actor=request.user, office=screen.office, service=service, priority=priority
+        )
+    except DomainError as exc:
+        return _refusal(exc, _("Sorry, we cannot give you a ticket"))
+    if screen.printer == "escpos":
+        # The kiosk page prints it over Web Serial (kiosk.js); a reload never prints twice.
+        request.session[SESSION_ISSUED] = ticket.token
+        return redirect(screen.home)
+    return redirect(_print_url(screen.office, ticket, screen.width, screen.home))
+
+
+def _check_in(request: HttpRequest, screen: Screen, priority: bool) -> tuple[dict, int]:
+    """Check the scanned or typed booking in: the thank-you screen, or the refusal."""
+    try:
+        ticket = services.check_in_ticket(
+            actor=request.user, office=screen.office, code_or_token=request.POST.get("code", ""), priority=priority
+        )
+    except DomainError as exc:
+        return _refusal(exc, _("Sorry, this ticket cannot be checked in"))
+    done = {
+        "kind": "done",
+        "title": _("Thank you"),
+        "message": _("Ticket %(code)s is checked in. Please wait to be called.") % {"code": ticket.code},
+        "next_date": None,
+    }
+    return done, 200
+
+
+def _touched(request: HttpRequest, screen: Screen) -> HttpResponse | tuple[dict, int]:
+    """What a touch on the screen (a POST) leads to: a redirect, or the result screen and status."""
+    priority = request.POST.get("priority") == "1"
+    action = request.POST.get("action")
+    if action == "walkin":
+        return _walkin(request, screen, priority)
+    if action == "checkin":
+        return _check_in(request, screen, priority)
+    return _refusal(DomainError(_("Unknown action.")), _("Please try again"))
+
+
+def _just_issued(request: HttpRequest, screen: Screen) -> dict | None:
+    """The walk-in ticket issued a moment ago, for kiosk.js to print over Web Serial; shown once
+    (it is taken out of the session), so a reload does not print it again."""
+    ticket = selectors.office_ticket(screen.office, request.session.pop(SESSION_ISSUED, None))
+    if ticket is None:
+        return None
+    return {
+        "ticket": ticket,
+        "escpos_url": reverse("queueing:ticket_escpos", args=[screen.office.slug, ticket.token])
+        + f"?lebar={screen.width}",
+        "print_url": _print_url(screen.office, ticket, screen.width, screen.home),
     }
 
 
@@ -82,64 +153,26 @@ def _refusal(exc: DomainError, title: str) -> dict:
 def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     office = office_for_request(request, slug, KIOSK)
     width, printer = _kiosk_settings(request)
-    home = reverse("queueing:kiosk", args=[office.slug])
+    screen = Screen(office=office, width=width, printer=printer, home=reverse("queueing:kiosk", args=[office.slug]))
+    result, issued, status = None, None, 200
+    if request.method == "POST":
+        answer = _touched(request, screen)
+        if isinstance(answer, HttpResponse):
+            return answer
+        result, status = answer
+    else:
+        issued = _just_issued(request, screen)
     context = {
         "office": office,
-        "home": home,
+        "home": screen.home,
         "width": width,
         "printer": printer,
         "baud_rate": SERIAL_BAUD_RATE,
         "return_after": RETURN_AFTER_SECONDS,
         "now": clock.now(),
-        "result": None,
-        "issued": None,
+        "result": result,
+        "issued": issued,
     }
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        priority = request.POST.get("priority") == "1"
-        if action == "walkin":
-            try:
-                service = _chosen_service(request, office)
-                ticket = services.issue_walkin_ticket(
-                    actor=request.user, office=office, service=service, priority=priority
-                )
-            except DomainError as exc:
-                context["result"] = _refusal(exc, _("Sorry, we cannot give you a ticket"))
-                status = 409 if isinstance(exc, NoPlaceLeft) else 400
-            else:
-                if printer == "escpos":
-                    # The kiosk page prints it over Web Serial (kiosk.js); a reload never prints twice.
-                    request.session[SESSION_ISSUED] = ticket.token
-                    return redirect(home)
-                return redirect(_print_url(office, ticket, width, home))
-        elif action == "checkin":
-            try:
-                ticket = services.check_in_ticket(
-                    actor=request.user, office=office, code_or_token=request.POST.get("code", ""), priority=priority
-                )
-            except DomainError as exc:
-                context["result"] = _refusal(exc, _("Sorry, this ticket cannot be checked in"))
-                status = 409 if isinstance(exc, NoPlaceLeft) else 400
-            else:
-                context["result"] = {
-                    "kind": "done",
-                    "title": _("Thank you"),
-                    "message": _("Ticket %(code)s is checked in. Please wait to be called.") % {"code": ticket.code},
-                    "next_date": None,
-                }
-        else:
-            context["result"] = _refusal(DomainError(_("Unknown action.")), _("Please try again"))
-            status = 400
-    else:
-        token = request.session.pop(SESSION_ISSUED, None)
-        ticket = Ticket.objects.filter(office=office, token=token).select_related("service").first() if token else None
-        if ticket is not None:
-            context["issued"] = {
-                "ticket": ticket,
-                "escpos_url": reverse("queueing:ticket_escpos", args=[office.slug, ticket.token]) + f"?lebar={width}",
-                "print_url": _print_url(office, ticket, width, home),
-            }
-    if context["result"] is None and context["issued"] is None:
+    if result is None and issued is None:
         context["services"] = selectors.queue_services(office)
     return render(request, "queueing/kiosk.html", context, status=status)

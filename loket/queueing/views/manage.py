@@ -1,7 +1,7 @@
 """The office admin's queue settings page: service groups, their quota rows and the queue rules.
 
-Thin views: a POST carries an ``action`` naming one form; it is parsed, one service of
-``loket.queueing.config`` is called, and on success the page redirects (POST/redirect/GET) with a
+Thin views: a POST carries an ``action`` naming one form; it is parsed, one verb of
+``loket.queueing.services`` is called, and on success the page redirects (POST/redirect/GET) with a
 message. A refusal shows the service's message on the form with everything typed kept (status
 400). Rows are looked up by id within the office only: another office's id is a 404.
 """
@@ -9,11 +9,11 @@ message. A refusal shows the service's message on the form with everything typed
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,40 +25,32 @@ from loket.catalog.selectors import services_offered_at
 from loket.core import policy
 from loket.core.access import permission_required
 from loket.core.errors import DomainError
-from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Office
-from loket.queueing import config, selectors
+from loket.queueing import selectors, services
 from loket.queueing.forms import QueueSettingsForm, QuotaForm, ServiceGroupForm
 from loket.queueing.models import Quota, ServiceGroup
 
 
-@dataclass(frozen=True)
-class QuotaRow:
-    quota: Quota
-    scope: str
-    is_past: bool
-
-
-@dataclass(frozen=True)
-class GroupView:
-    group: ServiceGroup
-    services: list[Service]
-    not_offered: list[Service]
-    quotas: list[QuotaRow]
-
-
-def _office_row(queryset: QuerySet, raw: str | None, *, required: bool = False):
-    """The row of ``queryset`` (already limited to the office) with id ``raw``; None when no id was
-    given and none is required; 404 for anything else (another office's row, a deleted one)."""
+def _office_row(find: Callable[[int], Model | None], raw: str | None, *, required: bool = False):
+    """The row ``find`` (a selector limited to the office) returns for the id ``raw``; None when no
+    id was given and none is required; 404 for anything else (another office's row, a deleted one)."""
     if not raw and not required:
         return None
     if not (raw or "").isdigit():
         raise Http404("no such row")
-    row = queryset.filter(pk=int(raw)).first()
+    row = find(int(raw))
     if row is None:
         raise Http404("no such row")
     return row
+
+
+def _group(office: Office, raw: str | None, *, required: bool = False) -> ServiceGroup | None:
+    return _office_row(partial(selectors.office_group, office), raw, required=required)
+
+
+def _quota(office: Office, raw: str | None, *, required: bool = False) -> Quota | None:
+    return _office_row(partial(selectors.office_quota, office), raw, required=required)
 
 
 def _page(office: Office, anchor: str = "") -> str:
@@ -69,43 +61,22 @@ def _add_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(error.code if error.code in form.fields else None, error.message)
 
 
-def _group_views(office: Office, offered: list[Service]) -> list[GroupView]:
-    today = office_selectors.local_today(office)
-    offered_ids = {s.pk for s in offered}
-    views = []
-    for group in ServiceGroup.objects.filter(office=office).prefetch_related("services", "quotas").order_by("letter"):
-        services = sorted(group.services.all(), key=lambda s: s.name)
-        rows = [
-            QuotaRow(quota=q, scope=config.quota_scope(q), is_past=q.date is not None and q.date < today)
-            for q in sorted(group.quotas.all(), key=config.quota_sort_key)
-        ]
-        not_offered = [s for s in services if s.pk not in offered_ids]
-        views.append(GroupView(group=group, services=services, not_offered=not_offered, quotas=rows))
-    return views
-
-
 # --- POST handlers: each returns a redirect, or the bound form to show again --------------
 
 
 Handler = Callable[[HttpRequest, Office, list[Service], QuerySet], HttpResponse | dict]
 
 
-def _taken(groups: QuerySet, group: ServiceGroup | None) -> dict[int, str]:
-    """{service id: letter} of the services in the office's groups other than ``group``."""
-    others = groups.exclude(pk=group.pk) if group is not None else groups
-    return {s.pk: g.letter for g in others.prefetch_related("services") for s in g.services.all()}
-
-
-def _group_form(data, offered: list[Service], groups: QuerySet, group: ServiceGroup | None) -> ServiceGroupForm:
-    return ServiceGroupForm(data, services=offered, taken=_taken(groups, group), group=group)
+def _group_form(data, office: Office, offered: list[Service], group: ServiceGroup | None) -> ServiceGroupForm:
+    return ServiceGroupForm(data, services=offered, taken=selectors.services_taken(office, group), group=group)
 
 
 def _save_group(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
-    group = _office_row(groups, request.POST.get("group"))
-    form = _group_form(request.POST, offered, groups, group)
+    group = _group(office, request.POST.get("group"))
+    form = _group_form(request.POST, office, offered, group)
     if form.is_valid():
         try:
-            saved = config.save_service_group(actor=request.user, office=office, group=group, **form.cleaned_data)
+            saved = services.save_service_group(actor=request.user, office=office, group=group, **form.cleaned_data)
         except DomainError as error:
             _add_error(form, error)
         else:
@@ -117,9 +88,9 @@ def _save_group(request: HttpRequest, office: Office, offered: list[Service], gr
 
 
 def _delete_group(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
-    group = _office_row(groups, request.POST.get("group"), required=True)
+    group = _group(office, request.POST.get("group"), required=True)
     try:
-        config.delete_service_group(actor=request.user, group=group)
+        services.delete_service_group(actor=request.user, group=group)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(_page(office, f"kelompok-{group.pk}"))
@@ -132,11 +103,11 @@ def _delete_group(request: HttpRequest, office: Office, offered: list[Service], 
 
 
 def _save_quota(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
-    quota = _office_row(Quota.objects.filter(group__office=office), request.POST.get("quota"))
+    quota = _quota(office, request.POST.get("quota"))
     form = QuotaForm(request.POST, groups=groups, quota=quota)
     if form.is_valid():
         try:
-            saved = config.save_quota(actor=request.user, quota=quota, **form.cleaned_data)
+            saved = services.save_quota(actor=request.user, quota=quota, **form.cleaned_data)
         except DomainError as error:
             _add_error(form, error)
         else:
@@ -148,7 +119,7 @@ def _save_quota(request: HttpRequest, office: Office, offered: list[Service], gr
                 )
                 % {
                     "letter": saved.group.letter,
-                    "scope": config.quota_scope(saved),
+                    "scope": selectors.quota_scope(saved),
                     "online": saved.online_limit,
                     "walkin": saved.walkin_limit,
                 },
@@ -158,18 +129,16 @@ def _save_quota(request: HttpRequest, office: Office, offered: list[Service], gr
 
 
 def _delete_quota(request: HttpRequest, office: Office, offered: list[Service], groups: QuerySet):
-    quota = _office_row(
-        Quota.objects.filter(group__office=office).select_related("group"), request.POST.get("quota"), required=True
-    )
+    quota = _quota(office, request.POST.get("quota"), required=True)
     try:
-        config.delete_quota(actor=request.user, quota=quota)
+        services.delete_quota(actor=request.user, quota=quota)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
             request,
             _("Deleted: the quota row “%(scope)s” of group %(letter)s.")
-            % {"scope": config.quota_scope(quota), "letter": quota.group.letter},
+            % {"scope": selectors.quota_scope(quota), "letter": quota.group.letter},
         )
     return redirect(_page(office, f"kelompok-{quota.group_id}"))
 
@@ -178,7 +147,7 @@ def _save_settings(request: HttpRequest, office: Office, offered: list[Service],
     form = QueueSettingsForm(request.POST)
     if form.is_valid():
         try:
-            config.update_queue_settings(actor=request.user, office=office, **form.cleaned_data)
+            services.update_queue_settings(actor=request.user, office=office, **form.cleaned_data)
         except DomainError as error:
             _add_error(form, error)
         else:
@@ -203,7 +172,7 @@ HANDLERS: dict[str, Handler] = {
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose queue this officer configures; straight to it when there is one."""
-    offices = list(office_selectors.offices_for(request.user).order_by("region_id", "name"))
+    offices = selectors.managed_offices_for(request.user)
     if len(offices) == 1:
         return redirect("queueing:manage", slug=offices[0].slug)
     return render(request, "queueing/manage_index.html", {"offices": offices})
@@ -215,13 +184,13 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The office's service groups with their quota rows, and the forms that change them."""
     office = office_for_request(request, slug, policy.MANAGE_OFFICE, include_inactive=True)
     offered = sorted(services_offered_at(office), key=lambda s: s.name)
-    groups = ServiceGroup.objects.filter(office=office).order_by("letter")
-    edit_group = _office_row(groups, request.GET.get("kelompok"))
-    edit_quota = _office_row(Quota.objects.filter(group__office=office), request.GET.get("kuota"))
-    for_group = _office_row(groups, request.GET.get("tambah_kuota"))
+    groups = selectors.service_groups(office)
+    edit_group = _group(office, request.GET.get("kelompok"))
+    edit_quota = _quota(office, request.GET.get("kuota"))
+    for_group = _group(office, request.GET.get("tambah_kuota"))
     quota_initial = {"initial": {"group": for_group.pk}} if for_group is not None and edit_quota is None else {}
     shown = {
-        "group_form": _group_form(None, offered, groups, edit_group),
+        "group_form": _group_form(None, office, offered, edit_group),
         "quota_form": QuotaForm(groups=groups, quota=edit_quota, **quota_initial),
         "settings_form": QueueSettingsForm(rules=selectors.queue_settings(office)),
     }
@@ -238,11 +207,11 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 
     context = {
         "office": office,
-        "groups": _group_views(office, offered),
+        "groups": selectors.group_overviews(office, offered),
         "offered": offered,
         "edit_group": shown["group_form"].group,
         "edit_quota": shown["quota_form"].quota,
         **shown,
     }
-    status = 400 if any(form.errors for form in shown.values()) else 200
+    status = 400 if any(shown[name].errors for name in shown) else 200
     return render(request, "queueing/manage.html", context, status=status)

@@ -19,7 +19,6 @@ from loket.core.access import public
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 from loket.queueing import selectors
-from loket.queueing.models import Ticket
 from loket.queueing.speech import ticket_announcement
 
 BOARD_POLL_MS = 500
@@ -51,9 +50,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 def _counter_rows(office: Office) -> list[dict]:
     serving = {t.counter_id: t for t in selectors.now_serving(office) if t.counter_id}
     rows = []
-    for counter in office.counters.all():
-        if not counter.is_active:
-            continue
+    for counter in selectors.active_counters(office):
         ticket = serving.get(counter.pk)
         rows.append({"number": counter.number, "name": counter.name, "code": ticket.code if ticket else ""})
     return rows
@@ -118,7 +115,7 @@ def office_status(request: HttpRequest, slug: str) -> HttpResponse:
 def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
     """What the QR code opens: the ticket's number, status, place in the line and estimate — no name,
     no NIK. The token is unguessable; unknown tokens get the same 404 whatever their form."""
-    ticket = Ticket.objects.select_related("office", "service", "group", "counter").filter(token=token).first()
+    ticket = selectors.ticket_by_token(token)
     if ticket is None:
         raise Http404("ticket not found")
     context = {

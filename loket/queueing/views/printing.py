@@ -24,7 +24,7 @@ PRINT = policy.HAND_OUT_TICKETS
 
 def _ticket(request: HttpRequest, slug: str, token: str) -> tuple[Office, Ticket]:
     office = office_for_request(request, slug, PRINT)
-    ticket = Ticket.objects.select_related("office", "service").filter(office=office, token=token).first()
+    ticket = selectors.office_ticket(office, token)
     if ticket is None:
         raise Http404("ticket not found")
     return office, ticket

@@ -45,10 +45,10 @@ from django.utils.translation import gettext as _
 from loket.audit.services import record
 from loket.catalog.models import Service
 from loket.core import clock, policy
-from loket.core.errors import DomainError, NotAllowed
+from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
 from loket.offices.models import Counter
-from loket.queueing import counting, events
+from loket.queueing import events
 from loket.queueing.models import Call, CounterShift, ServiceGroup, Ticket, TicketStatus, format_code
 from loket.queueing.selectors import (
     WAITING_STATUSES,
@@ -56,21 +56,21 @@ from loket.queueing.selectors import (
     called_at_counter,
     group_for,
     is_offered,
+    last_calls_priority,
     open_shift,
     queue_settings,
     waiting_line,
 )
+from loket.queueing.services import counting
+from loket.queueing.services.checks import require_staff
 
 PRIORITY_STREAK = 2
 
 
 def _require_officer(actor, office) -> None:
-    if (
-        actor is None
-        or not getattr(actor, "is_officer", False)
-        or not policy.allows(actor, policy.CALL_TICKETS, office)
-    ):
-        raise NotAllowed(_("Only a counter officer of this office can operate its counters."))
+    require_staff(
+        actor, office, policy.CALL_TICKETS, _("Only a counter officer of this office can operate its counters.")
+    )
 
 
 def _require_shift(counter: Counter) -> CounterShift:
@@ -139,11 +139,7 @@ def _ordered_attempts(shift: CounterShift, counter: Counter, now) -> list[QueryS
     base = callable_tickets(shift, now)
     attempts = [base.filter(transferred_at__isnull=False).order_by("transferred_at", "id")]
     today = office_selectors.local_today(counter.office, now)
-    last = list(
-        Ticket.objects.filter(counter=counter, local_date=today, called_at__isnull=False)
-        .order_by("-called_at", "-id")
-        .values_list("priority", flat=True)[:PRIORITY_STREAK]
-    )
+    last = last_calls_priority(counter, today, PRIORITY_STREAK)
     regular = base.filter(priority=False).order_by("ready_at", "number", "id")
     priority = base.filter(priority=True).order_by("ready_at", "number", "id")
     if len(last) == PRIORITY_STREAK and all(last):
@@ -193,7 +189,8 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
 
 def _announce_turn_near(called: Ticket, now) -> None:
     """After a call, tell the waiting tickets of the same group that are now at most
-    ``turn_near_ahead`` places from the counter — each ticket once (conditional update)."""
+    ``turn_near_ahead`` places from the counter — each ticket once (conditional update), with an
+    audit row each."""
     ahead = queue_settings(called.office).turn_near_ahead
     near = [t.pk for t in waiting_line(called.office, called.group, now)[:ahead] if t.near_notified_at is None]
     # SKIP LOCKED: a ticket another counter is calling right now is left alone (never waited for,
@@ -202,6 +199,14 @@ def _announce_turn_near(called: Ticket, now) -> None:
     for ticket in free:
         ticket.near_notified_at = now
         ticket.save(update_fields=["near_notified_at"])
+        # The system tells the citizen (actor None): the petugas only called the ticket before.
+        record(
+            actor=None,
+            action="queueing.ticket.turn_near",
+            obj=ticket,
+            office_id=ticket.office_id,
+            data={"after_call": called.code},
+        )
         events.emit(events.TURN_NEAR, ticket)
 
 
@@ -234,42 +239,50 @@ def recall(*, actor, ticket: Ticket) -> Ticket:
     return locked
 
 
+def _answer_call(*, actor, ticket: Ticket, status: str, stamp: str, action: str, event: str) -> Ticket:
+    """Move a called ticket on to ``status`` (the visitor came, or did not), noting the time in
+    the field ``stamp``."""
+    _require_officer(actor, ticket.office)
+    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
+    locked.status = status
+    setattr(locked, stamp, clock.now())
+    locked.save(update_fields=["status", stamp])
+    record(
+        actor=actor,
+        action=action,
+        obj=locked,
+        from_state=TicketStatus.CALLED,
+        to_state=status,
+        office_id=locked.office_id,
+    )
+    events.emit(event, locked)
+    return locked
+
+
 @transaction.atomic
 def start_serving(*, actor, ticket: Ticket) -> Ticket:
     """The visitor has come to the counter: service starts now."""
-    _require_officer(actor, ticket.office)
-    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
-    locked.status, locked.serving_at = TicketStatus.SERVING, clock.now()
-    locked.save(update_fields=["status", "serving_at"])
-    record(
+    return _answer_call(
         actor=actor,
+        ticket=ticket,
+        status=TicketStatus.SERVING,
+        stamp="serving_at",
         action="queueing.ticket.serve",
-        obj=locked,
-        from_state=TicketStatus.CALLED,
-        to_state=TicketStatus.SERVING,
-        office_id=locked.office_id,
+        event=events.SERVING,
     )
-    events.emit(events.SERVING, locked)
-    return locked
 
 
 @transaction.atomic
 def skip(*, actor, ticket: Ticket) -> Ticket:
     """The called visitor did not come: the ticket becomes a no-show."""
-    _require_officer(actor, ticket.office)
-    locked = _locked(ticket, (TicketStatus.CALLED,), _("Ticket %(code)s is not being called (status: %(status)s)."))
-    locked.status, locked.finished_at = TicketStatus.NO_SHOW, clock.now()
-    locked.save(update_fields=["status", "finished_at"])
-    record(
+    return _answer_call(
         actor=actor,
+        ticket=ticket,
+        status=TicketStatus.NO_SHOW,
+        stamp="finished_at",
         action="queueing.ticket.no_show",
-        obj=locked,
-        from_state=TicketStatus.CALLED,
-        to_state=TicketStatus.NO_SHOW,
-        office_id=locked.office_id,
+        event=events.NO_SHOW,
     )
-    events.emit(events.NO_SHOW, locked)
-    return locked
 
 
 no_show = skip
