@@ -8,9 +8,9 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 
-from loket.signing.bsre_testserver import BsreTestServer
 from loket.signing.signers import bsre
 from loket.signing.signers.base import Stamp
+from testpeers.bsre import BsreTestServer
 
 ACTIVE_NIK = "3674041708900001"
 ACTIVE_PASSPHRASE = "Rahasia-Aktif-2026"

@@ -1,5 +1,5 @@
 """The BSrE remote signer against a BSrE-compatible server on 127.0.0.1 that really signs
-(loket.signing.bsre_testserver): a real letter signed and validated, the certificate statuses,
+(testpeers.bsre): a real letter signed and validated, the certificate statuses,
 wrong passphrase, wrong client credentials, an unreachable service, retries before processing,
 and the cases where the outcome is unknown and nothing is retried (never signed twice)."""
 
@@ -25,7 +25,6 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from loket.letters.rendering import SIGNATURE_BOX
-from loket.signing.bsre_testserver import _TestPki
 from loket.signing.signers import bsre
 from loket.signing.signers.base import (
     CertificateInactive,
@@ -50,6 +49,7 @@ from loket.signing.tests.bsre_fixtures import (  # noqa: F401 - fixtures
     server,
     sleeps,
 )
+from testpeers.bsre import BsrePki
 
 # django_db on the module also makes pytest-django create the test database the module-scoped
 # ``letter`` fixture needs (without a django_db test in the run it would not be set up).
@@ -150,7 +150,7 @@ def test_with_trust_roots_the_signer_must_chain_to_them(server, make_signer, let
     trusted = make_signer(trust_roots=[server.ca_certificate_pem]).open_session(pin=ACTIVE_PASSPHRASE)
     assert sign(trusted, letter).pdf
 
-    other_root = _TestPki().ca.certificate.public_bytes(Encoding.DER)  # another CA of the same name
+    other_root = BsrePki().ca.certificate.public_bytes(Encoding.DER)  # another CA of the same name
     untrusting = make_signer(trust_roots=[other_root]).open_session(pin=ACTIVE_PASSPHRASE)
     with pytest.raises(SigningFailed) as err:
         sign(untrusting, letter)
