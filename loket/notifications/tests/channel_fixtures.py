@@ -174,8 +174,8 @@ def webhook_receiver():
 
 @pytest.fixture
 def sleeps(monkeypatch):
-    """The back-off waits the HTTP channel asked for (recorded, not slept)."""
-    from loket.notifications.channels import http
+    """The back-off waits the HTTP channel's client asked for (recorded, not slept)."""
+    from loket.core import http
 
     waits: list[float] = []
     monkeypatch.setattr(http, "_sleep", waits.append)
