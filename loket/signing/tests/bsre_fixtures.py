@@ -8,6 +8,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 
+from loket.core import http
 from loket.signing.signers import bsre
 from loket.signing.signers.base import Stamp
 from testpeers.bsre import BsreTestServer
@@ -65,7 +66,7 @@ def make_signer(server):
 def sleeps(monkeypatch):
     """The back-off waits the client asked for (recorded, not slept)."""
     waits: list[float] = []
-    monkeypatch.setattr(bsre, "_sleep", waits.append)
+    monkeypatch.setattr(http, "_sleep", waits.append)
     return waits
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import http.client
 import io
 import logging
 import socket
@@ -227,8 +226,8 @@ def test_wrong_client_credentials_at_signing(server, make_signer, letter):
 
 def test_nothing_listening_is_unavailable_after_the_retries(make_signer, monkeypatch, sleeps, letter):
     attempts = []
-    connect = http.client.HTTPConnection.connect
-    monkeypatch.setattr(http.client.HTTPConnection, "connect", lambda self: attempts.append(1) or connect(self))
+    connect = socket.create_connection  # how the client's transport opens each connection
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: attempts.append(1) or connect(*a, **k))
     signer = make_signer(base_url=f"http://127.0.0.1:{free_port()}", retries=2, backoff=0.05)
 
     with pytest.raises(SignerUnavailable) as err:
