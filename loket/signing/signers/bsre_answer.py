@@ -23,6 +23,7 @@ from loket.core import clock
 from loket.signing.signers.base import SignedPdf, SigningFailed
 from loket.signing.signers.bsre_errors import bad_answer
 
+# The signer's logger, as before the split: log configurations name it.
 logger = logging.getLogger("loket.signing.signers.bsre")
 
 
