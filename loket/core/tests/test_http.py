@@ -161,6 +161,14 @@ def test_a_redirect_is_not_followed(server):
     assert caught.value.status == 302 and caught.value.headers["Location"] == "http://127.0.0.1:1/lain"
 
 
+def test_no_cookie_is_kept_between_calls(server):
+    server.script(("answer", 200, {}, {"Set-Cookie": "sessionid=abc; Path=/"}))
+    client = client_for(server)
+    client.get("/satu")
+    client.get("/dua")
+    assert [request["headers"].get("Cookie") for request in server.received] == [None, None]
+
+
 def test_an_answer_too_large_is_an_unknown_outcome(server):
     server.script(("answer", 200, {"isi": "x" * 5000}, None))
     with pytest.raises(OutcomeUnknown, match="answer too large"):
