@@ -52,7 +52,9 @@ def make_signer(server):
             "client_secret": server.client_secret,
             "nik": ACTIVE_NIK,
             "connect_timeout": 0.5,
-            "read_timeout": 1.0,
+            # Generous: the test server really signs (pyHanko, RSA 2048, a timestamp), which takes
+            # seconds on a loaded machine. Tests about timeouts set a short one themselves.
+            "read_timeout": 10.0,
             "retries": 2,
             "backoff": 0.05,
         }
