@@ -72,10 +72,10 @@ browser-deps:
 	  fi; \
 	fi
 
-# Node.js and the npm packages of the test SMSC (loket/notifications/testing/smsc: the npm `smpp`
+# Node.js and the npm packages of the test SMSC (testpeers/smsc: the npm `smpp`
 # package's SMPP server, which the SMS channel tests talk to). npm ci installs exactly the
 # committed package-lock.json, again whenever it changes.
-SMSC_DIR := loket/notifications/testing/smsc
+SMSC_DIR := testpeers/smsc
 node-deps: $(SMSC_DIR)/node_modules/.installed
 
 $(SMSC_DIR)/node_modules/.installed: $(SMSC_DIR)/package-lock.json

@@ -17,14 +17,14 @@ shaped like the queue's and the requests'). All N are written with ``services.en
 transactions of ``--enqueue-batch`` messages (default 100), before any worker starts.
 
 - SMS: ``SmppChannel`` (a transceiver bind per worker) to the test SMSC, the npm ``smpp`` package's
-  server run by node (``testing/smsc_server.py``). It answers every ``submit_sm`` and sends a
+  server run by node (``testpeers/smsc``). It answers every ``submit_sm`` and sends a
   delivery receipt (``deliver_sm``, ``stat:DELIVRD``) ``--receipt-delay-ms`` (50) later on the
   submitting session, or on another bound session of the same account when that one is gone. The
   channel's ``on_receipt`` is ``loket.notifications.services.handle_receipt``, so the receipts are
   applied by the workers' SMPP reader threads, as in production. For ``--undeliverable`` (1 %) of
   the SMS-first citizens the SMSC answers ``stat:UNDELIV``: their messages fall back to WhatsApp.
 - WhatsApp: ``HttpGatewayChannel`` with the Cloud API payload (``whatsapp_cloud``) to the stdlib
-  test gateway (``testing/http_gateway.py``), run in this process. Like Meta's Cloud API it has no
+  test gateway (``testpeers/http_gateway.py``), run in this process. Like Meta's Cloud API it has no
   idempotency (``honour_idempotency=False``, and ``gateway_dedupes`` is left False, so the channel
   does not de-duplicate): every request that reaches it is recorded, so a resend would show.
   Delivery status comes back as the Cloud API webhook: for every message the gateway accepted, a
@@ -112,8 +112,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.booking import TICK, cpu_busy, drop_database, machine_ticks, recreate_database  # noqa: E402
-from loket.notifications.testing.http_gateway import GatewayServer  # noqa: E402
-from loket.notifications.testing.smsc_server import SmscServer  # noqa: E402
+from testpeers.http_gateway import GatewayServer  # noqa: E402
+from testpeers.smsc import SmscServer  # noqa: E402
 
 PG_DB = "loket_bench_notify"
 SMPP_SYSTEM_ID = "loket"

@@ -19,26 +19,6 @@ MAX_FUNCTION_LINES = 60
 # Functions over MAX_FUNCTION_LINES allowed at most; each one there must read better whole.
 MAX_LONG_FUNCTIONS = 5
 
-# Issue 12 moves these into shape; the lists only shrink, and a test fails when an entry is
-# already fixed, so that it is taken off.
-PENDING_BIG_MODULES = {
-    "loket/notifications/channels/http.py",
-    "loket/notifications/channels/smpp.py",
-    "loket/signing/signers/bsre.py",
-}
-PENDING_LONG_FUNCTIONS = {
-    "loket/notifications/channels/http.py:__init__",
-    "loket/notifications/channels/smpp.py:__init__",
-    "loket/notifications/channels/smpp.py:_submit_part",
-    "loket/signing/bsre_testserver.py:_sign_one",
-    "loket/signing/signers/bsre.py:sign_pdf",
-}
-
-
-def _check_pending(found: set[str], pending: set[str], what: str) -> None:
-    assert found - pending == set(), f"new {what}: {sorted(found - pending)}"
-    assert pending - found == set(), f"fixed, take them off the pending list: {sorted(pending - found)}"
-
 
 def product_modules() -> list[Path]:
     return sorted(p for p in PRODUCT.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts)
@@ -137,8 +117,8 @@ def test_the_view_check_reads_every_view_module():
 
 def test_no_product_module_is_over_600_lines():
     sizes = {_rel(p): len(p.read_text().splitlines()) for p in product_modules()}
-    big = {m for m, n in sizes.items() if n > MAX_MODULE_LINES}
-    _check_pending(big, PENDING_BIG_MODULES, f"modules over {MAX_MODULE_LINES} lines (split them by responsibility)")
+    big = {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert big == {}, "split these by responsibility (a module becomes a package of modules)"
 
 
 def long_functions() -> dict[str, int]:
@@ -154,8 +134,7 @@ def long_functions() -> dict[str, int]:
 
 def test_at_most_five_product_functions_are_over_60_lines():
     found = long_functions()
-    _check_pending(set(found), PENDING_LONG_FUNCTIONS, f"functions over {MAX_FUNCTION_LINES} lines")
-    assert len(found) <= MAX_LONG_FUNCTIONS or PENDING_LONG_FUNCTIONS, found
+    assert len(found) <= MAX_LONG_FUNCTIONS, f"split some of these by responsibility: {found}"
 
 
 # --- the import contracts cover every app ----------------------------------------------------------

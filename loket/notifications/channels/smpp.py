@@ -55,6 +55,9 @@ Errors (see ``channels.base``; SMSCs do not de-duplicate, ``dedupes = False``):
 Logs carry masked numbers (``62812*****890``), never the text: ``loket.notifications.smpp.wire``
 (smpplib's own logger) prints raw PDUs, texts and OTP codes included, at DEBUG: keep it above DEBUG
 in production.
+
+Modules: the PDU constants and receipt parsing are in ``smpp_pdu``, one bound connection and its
+reader in ``smpp_session``, the map from the SMSC's ids to our messages in ``smpp_receipts``.
 """
 
 from __future__ import annotations
@@ -63,20 +66,15 @@ import contextlib
 import logging
 import re
 import secrets
-import select
-import socket
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import smpplib.client
-import smpplib.consts
 import smpplib.exceptions
-import smpplib.smpp
 from django.utils.module_loading import import_string
 
+from loket.core.redact import mask_phone
 from loket.notifications.channels import gsm
 from loket.notifications.channels.base import (
     OutcomeUnknown,
@@ -86,332 +84,32 @@ from loket.notifications.channels.base import (
     SendResult,
     TemporaryFailure,
 )
+from loket.notifications.channels.smpp_pdu import (
+    ESM_UDHI,
+    ESME_RINVBNDSTS,
+    ESME_RMSGQFUL,
+    ESME_ROK,
+    ESME_RTHROTTLED,
+    ESME_RX_T_APPN,
+    PERMANENT_STATUSES,
+    THROTTLE_STATUSES,
+    TON_ALPHANUMERIC,
+    parse_receipt,
+    status_text,
+)
+from loket.notifications.channels.smpp_receipts import ReceiptMap, Tracked
+from loket.notifications.channels.smpp_session import LockedSequence, NoAnswer, NotSent, Session
 
 logger = logging.getLogger(__name__)
 WIRE_LOGGER = "loket.notifications.smpp.wire"
 
-ESME_ROK = 0x00
-ESME_RINVMSGLEN = 0x01
-ESME_RINVBNDSTS = 0x04
-ESME_RINVDSTADR = 0x0B
-ESME_RMSGQFUL = 0x14
-ESME_RTHROTTLED = 0x58
-ESME_RX_T_APPN = 0x64
-THROTTLE_STATUSES = frozenset({ESME_RTHROTTLED, ESME_RMSGQFUL})
-PERMANENT_STATUSES = frozenset({ESME_RINVDSTADR, ESME_RINVMSGLEN})
-
-ESM_UDHI = 0x40
-ESM_TYPE_MASK = 0x3C
-ESM_DELIVERY_RECEIPT = 0x04
-TON_ALPHANUMERIC = 5
-
-# message_state (SMPP 3.4 §5.3.2.35) and the receipt text's stat (Appendix B).
-DELIVERED_STATES = {2: "DELIVRD"}
-FAILED_STATES = {3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 7: "UNKNOWN", 8: "REJECTD"}
-DELIVERED_STATS = frozenset({"DELIVRD", "DELIVERED"})
-FAILED_STATS = frozenset({"EXPIRED", "DELETED", "UNDELIV", "UNDELIVERABLE", "UNKNOWN", "REJECTD", "REJECTED", "FAILED"})
-
-_RECEIPT_FIELD = re.compile(r"(?i)\b(id|stat|err):(\S*)")
 _DIGITS = re.compile(r"[0-9]{1,20}")
+
+__all__ = ["ESME_RMSGQFUL", "ESME_RTHROTTLED", "ESME_RX_T_APPN", "SmppChannel", "parse_receipt"]
 
 
 def _sleep(seconds: float) -> None:  # a seam for tests
     time.sleep(seconds)
-
-
-def mask_number(number: str) -> str:
-    number = str(number)
-    return number if len(number) < 8 else number[:5] + "*" * (len(number) - 8) + number[-3:]
-
-
-def status_name(status: int) -> str:
-    for name in dir(smpplib.consts):
-        if name.startswith("SMPP_ESME_") and getattr(smpplib.consts, name) == status:
-            return name.removeprefix("SMPP_")
-    return f"0x{status:08X}"
-
-
-def _status_text(status: int) -> str:
-    return f"{status_name(status)} ({smpplib.consts.DESCRIPTIONS.get(status, 'unknown status')})"
-
-
-# --- receipts ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedReceipt:
-    message_id: str  # receipted_message_id, else the text's id:
-    stat: str  # DELIVRD, UNDELIV, … (from message_state when the TLV is there)
-    error: str = ""  # the receipt's err: field
-    text_id: str = ""  # the text's id: (when it differs from the TLV)
-
-    @property
-    def ids(self) -> list[str]:
-        return [self.message_id] + ([self.text_id] if self.text_id and self.text_id != self.message_id else [])
-
-    @property
-    def final(self) -> bool:
-        return self.delivered or self.failed
-
-    @property
-    def delivered(self) -> bool:
-        return self.stat in DELIVERED_STATS
-
-    @property
-    def failed(self) -> bool:
-        return self.stat in FAILED_STATS
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
-    return str(value).strip("\x00").strip()
-
-
-def parse_receipt(pdu) -> ParsedReceipt | None:
-    """The receipt in a deliver_sm PDU (smpplib), or None when it is not a delivery receipt."""
-    if ((pdu.esm_class or 0) & ESM_TYPE_MASK) != ESM_DELIVERY_RECEIPT:
-        return None
-    fields = {name.lower(): value for name, value in _RECEIPT_FIELD.findall(_text(pdu.short_message))}
-    message_id = _text(getattr(pdu, "receipted_message_id", None)) or fields.get("id", "")
-    state = getattr(pdu, "message_state", None)
-    if isinstance(state, int) and (state in DELIVERED_STATES or state in FAILED_STATES):
-        stat = DELIVERED_STATES.get(state) or FAILED_STATES[state]
-    else:
-        stat = fields.get("stat", "").upper()
-    if not message_id:
-        return None
-    return ParsedReceipt(message_id=message_id, stat=stat, error=fields.get("err", ""), text_id=fields.get("id", ""))
-
-
-def id_variants(message_id: str) -> list[str]:
-    """The forms an SMSC may quote an id in: as given, hex↔decimal, without leading zeros."""
-    variants = [message_id, message_id.upper(), message_id.lower()]
-    if re.fullmatch(r"[0-9]+", message_id):
-        number = int(message_id)
-        variants += [format(number, "X"), format(number, "x"), str(number)]
-    if re.fullmatch(r"[0-9A-Fa-f]+", message_id):
-        number = int(message_id, 16)
-        variants += [str(number), format(number, "X"), format(number, "x")]
-    return list(dict.fromkeys(variants))
-
-
-@dataclass
-class _Tracked:
-    reference: str  # OutgoingMessage.id
-    total: int
-    part_ids: list[str] = field(default_factory=list)
-    states: dict[str, ParsedReceipt] = field(default_factory=dict)
-    reported: bool = False
-
-    @property
-    def provider_id(self) -> str:
-        return self.part_ids[0] if self.part_ids else ""
-
-
-# --- the connection ---------------------------------------------------------------------------
-
-
-class _LockedSequence(smpplib.client.SimpleSequenceGenerator):
-    """smpplib takes sequence numbers from the reader and the senders: one lock around them."""
-
-    def __init__(self):
-        super().__init__()
-        self._lock = threading.Lock()
-
-    def next_sequence(self):
-        with self._lock:
-            return super().next_sequence()
-
-
-class _NotSent(Exception):
-    """The PDU did not go out whole: the SMSC cannot have acted on it."""
-
-
-class _NoAnswer(Exception):
-    """The PDU went out and no answer came back."""
-
-
-class _Pending:
-    def __init__(self, tracked: _Tracked | None = None):
-        self.event = threading.Event()
-        self.response = None
-        self.error: str = ""
-        self.tracked = tracked
-
-
-class _Session:
-    """One bound connection: the smpplib client, the reader thread and the requests waiting."""
-
-    def __init__(self, channel: SmppChannel, client: smpplib.client.Client, number: int):
-        self.channel = channel
-        self.client = client
-        self.number = number
-        self.alive = True
-        self.reason = ""
-        self._write_lock = threading.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._pending_lock = threading.Lock()
-        self._enquire: tuple[int, float] | None = None  # (sequence, sent at)
-        self._last_received = time.monotonic()
-        self._reader = threading.Thread(
-            target=self._read_loop, name=f"smpp-reader-{channel.name}-{number}", daemon=True
-        )
-
-    def start(self) -> None:
-        self._reader.start()
-
-    # -- writing -----------------------------------------------------------------------------
-
-    def _write(self, pdu) -> None:
-        with self._write_lock:
-            if not self.alive:
-                raise _NotSent(self.reason or "connection closed")
-            try:
-                self.client.send_pdu(pdu)
-            except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError, AttributeError) as exc:
-                raise _NotSent(f"write failed: {exc or type(exc).__name__}") from exc
-
-    def request(self, command: str, *, timeout: float, tracked: _Tracked | None = None, **fields):
-        """Send a request PDU and wait for its response PDU. ``_NotSent`` when it could not be
-        written; ``_NoAnswer`` when the connection died or ``timeout`` passed after writing."""
-        with self._write_lock:
-            if not self.alive:
-                raise _NotSent(self.reason or "connection closed")
-            pdu = smpplib.smpp.make_pdu(command, client=self.client, **fields)
-            pending = _Pending(tracked)
-            with self._pending_lock:
-                self._pending[pdu.sequence] = pending
-            try:
-                self.client.send_pdu(pdu)
-                failure = ""
-            except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError, AttributeError) as exc:
-                failure = f"write failed: {exc or type(exc).__name__}"
-                with self._pending_lock:
-                    self._pending.pop(pdu.sequence, None)
-        if failure:
-            # sendall() raised: the PDU is not complete at the SMSC. The link is not usable.
-            self.die(failure)
-            raise _NotSent(failure)
-        if not pending.event.wait(timeout):
-            with self._pending_lock:
-                self._pending.pop(pdu.sequence, None)
-            if pending.event.is_set() and pending.response is not None:  # answered just now
-                return pending.response
-            self.die(f"no {command}_resp within {timeout:g} s")
-            raise _NoAnswer(f"no {command}_resp within {timeout:g} s")
-        if pending.response is None:
-            raise _NoAnswer(pending.error or "connection lost")
-        return pending.response
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def _read_loop(self) -> None:
-        channel = self.channel
-        reason = "connection closed"
-        try:
-            while self.alive:
-                now = time.monotonic()
-                if self._enquire is not None and now - self._enquire[1] > channel.timeout:
-                    reason = f"no enquire_link_resp within {channel.timeout:g} s"
-                    break
-                if self._enquire is None and now - self._last_received >= channel.enquire_link_seconds:
-                    self._send_enquire_link()
-                sock = self.client._socket
-                if sock is None:
-                    break
-                readable, _, _ = select.select([sock], [], [], channel._tick)
-                if not readable or not self.alive:
-                    continue
-                try:
-                    pdu = self.client.read_pdu()
-                except smpplib.exceptions.UnknownCommandError as exc:
-                    logger.warning("SMPP %s: unknown PDU from the SMSC ignored: %s", channel.name, exc)
-                    continue
-                self._last_received = time.monotonic()
-                self._dispatch(pdu)
-        except (smpplib.exceptions.ConnectionError, OSError, AttributeError, _NotSent) as exc:
-            # AttributeError: smpplib's socket was closed under the reader (die() from a sender).
-            reason = f"connection lost ({exc or type(exc).__name__})"
-        except Exception as exc:  # a broken PDU: the stream cannot be trusted any more
-            logger.exception("SMPP %s: reader stopped", channel.name)
-            reason = f"reader stopped ({type(exc).__name__})"
-        self.die(reason)
-
-    def _send_enquire_link(self) -> None:
-        pdu = smpplib.smpp.make_pdu("enquire_link", client=self.client)
-        self._enquire = (pdu.sequence, time.monotonic())
-        self._write(pdu)
-        self.channel._count("enquire_link_sent")
-
-    def _respond(self, command: str, request, status: int = ESME_ROK) -> None:
-        pdu = smpplib.smpp.make_pdu(command, client=self.client, status=status)
-        pdu.sequence = request.sequence
-        self._write(pdu)
-
-    def _dispatch(self, pdu) -> None:
-        channel = self.channel
-        command = pdu.command
-        if command in {"submit_sm_resp", "unbind_resp", "generic_nack"}:
-            with self._pending_lock:
-                pending = self._pending.pop(pdu.sequence, None)
-            if pending is None:
-                logger.warning("SMPP %s: %s for an unknown sequence %s", channel.name, command, pdu.sequence)
-                return
-            if command == "submit_sm_resp" and pdu.status == ESME_ROK and pending.tracked is not None:
-                # Registered here, before the next PDU (maybe its receipt) is read.
-                channel._track(pending.tracked, _text(pdu.message_id))
-            pending.response = pdu
-            pending.event.set()
-        elif command == "deliver_sm":
-            status = channel._handle_deliver(pdu)
-            self._respond("deliver_sm_resp", pdu, status)
-        elif command == "enquire_link":
-            channel._count("enquire_link_received")
-            self._respond("enquire_link_resp", pdu)
-        elif command == "enquire_link_resp":
-            if self._enquire is not None and self._enquire[0] == pdu.sequence:
-                self._enquire = None
-            channel._count("enquire_link_answered")
-        elif command == "unbind":
-            self._respond("unbind_resp", pdu)
-            raise _NotSent("the SMSC unbound")
-        else:
-            logger.info("SMPP %s: %s from the SMSC ignored", channel.name, command)
-
-    # -- ending ------------------------------------------------------------------------------
-
-    def die(self, reason: str) -> None:
-        with self._pending_lock:
-            if not self.alive:
-                return
-            self.alive = False
-            self.reason = reason
-            pending, self._pending = self._pending, {}
-        for entry in pending.values():
-            entry.error = reason
-            entry.event.set()
-        sock = self.client._socket
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader's select()
-        with contextlib.suppress(Exception):
-            self.client.state = smpplib.consts.SMPP_CLIENT_STATE_OPEN  # no "disconnecting while bound" warning
-            self.client.disconnect()
-        self.channel._session_lost(self, reason)
-
-    def unbind(self, timeout: float) -> None:
-        with contextlib.suppress(_NotSent, _NoAnswer):
-            self.request("unbind", timeout=timeout)
-
-    def join(self, timeout: float) -> None:
-        if self._reader.is_alive() and threading.current_thread() is not self._reader:
-            self._reader.join(timeout)
-
-
-# --- the channel ------------------------------------------------------------------------------
 
 
 class SmppChannel:
@@ -477,14 +175,14 @@ class SmppChannel:
         self.on_receipt = on_receipt
         self._tick = min(0.5, self.enquire_link_seconds / 4, self.timeout / 4)
         self._bind_lock = threading.Lock()
-        self._session: _Session | None = None
+        self._session: Session | None = None
         self._sessions = 0
         self._closed = False
         self._stop = threading.Event()
         self._reconnecting = False
         self._state_lock = threading.Lock()
         self._reference = secrets.randbelow(256)
-        self._tracked: OrderedDict[str, _Tracked] = OrderedDict()
+        self._receipts = ReceiptMap(receipt_map_size)
         self.stats: dict[str, int] = {}
         self.reconnect_delays: list[float] = []  # the last waits before a background rebind
 
@@ -504,24 +202,24 @@ class SmppChannel:
 
     def reference_for(self, message_id: str) -> str | None:
         """Our ``OutgoingMessage.id`` for the SMSC's id of any part we sent (while in the map)."""
-        tracked = self._lookup(message_id)
+        tracked = self._receipts.lookup(message_id)
         return tracked.reference if tracked else None
 
     def part_ids(self, provider_id: str) -> list[str]:
         """The SMSC's ids of all parts of the message whose first part is ``provider_id``."""
-        tracked = self._lookup(provider_id)
+        tracked = self._receipts.lookup(provider_id)
         return list(tracked.part_ids) if tracked else []
 
     def send(self, message: OutgoingMessage) -> SendResult:
         if not _DIGITS.fullmatch(message.to or ""):
             raise PermanentFailure(
-                f"invalid number for SMS: {mask_number(message.to)!r} (digits only, e.g. 6281234567890)"
+                f"invalid number for SMS: {mask_phone(message.to)!r} (digits only, e.g. 6281234567890)"
             )
         plan = gsm.plan(message.text)
         if plan.segments > self.max_segments:
             raise PermanentFailure(f"text needs {plan.segments} SMS parts, more than max_segments={self.max_segments}")
         session = self._bound_session()
-        tracked = _Tracked(reference=message.id, total=plan.segments)
+        tracked = Tracked(reference=message.id, total=plan.segments)
         reference = self._next_reference() if plan.segments > 1 else None
         for index, payload in enumerate(plan.payloads):
             short_message = payload
@@ -538,7 +236,7 @@ class SmppChannel:
             "SMPP %s: %s to %s accepted, %d part(s) %s, id %s",
             self.name,
             message.id,
-            mask_number(message.to),
+            mask_phone(message.to),
             plan.segments,
             plan.encoding,
             tracked.provider_id,
@@ -564,7 +262,7 @@ class SmppChannel:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _submit_part(self, message, session, tracked, index, total, short_message, esm_class, data_coding) -> _Session:
+    def _submit_part(self, message, session, tracked, index, total, short_message, esm_class, data_coding) -> Session:
         accepted = len(tracked.part_ids)
         label = f"part {index + 1}/{total}" if total > 1 else "message"
         attempts = 0
@@ -572,23 +270,8 @@ class SmppChannel:
         while True:
             attempts += 1
             try:
-                response = session.request(
-                    "submit_sm",
-                    timeout=self.timeout,
-                    tracked=tracked,
-                    service_type=self.service_type,
-                    source_addr_ton=self.source_addr_ton,
-                    source_addr_npi=self.source_addr_npi,
-                    source_addr=self.source_addr,
-                    dest_addr_ton=self.dest_addr_ton,
-                    dest_addr_npi=self.dest_addr_npi,
-                    destination_addr=message.to,
-                    esm_class=esm_class,
-                    registered_delivery=1,
-                    data_coding=data_coding,
-                    short_message=short_message,
-                )
-            except _NotSent as exc:
+                response = self._submit_sm(session, message, tracked, short_message, esm_class, data_coding)
+            except NotSent as exc:
                 if accepted:
                     raise self._partial(tracked, total, f"{label} not sent ({exc})") from None
                 if rebound:
@@ -597,25 +280,12 @@ class SmppChannel:
                 rebound = True
                 session = self._bound_session()
                 continue
-            except _NoAnswer as exc:
-                self._count("outcome_unknown")
-                logger.error(
-                    "SMPP %s: %s %s to %s written, no submit_sm_resp (%s): outcome unknown, not resent",
-                    self.name,
-                    message.id,
-                    label,
-                    mask_number(message.to),
-                    exc,
-                )
-                done = f"; {accepted} part(s) accepted before: {', '.join(tracked.part_ids)}" if accepted else ""
-                raise OutcomeUnknown(
-                    f"SMSC {self.host}:{self.port}: {label} was sent but no submit_sm_resp came ({exc}){done}; "
-                    "the SMSC may have taken it: not sent again automatically"
-                ) from None
+            except NoAnswer as exc:
+                raise self._unanswered(message, tracked, label, accepted, exc) from None
             status = response.status
             if response.command == "submit_sm_resp" and status == ESME_ROK:
                 return session
-            description = _status_text(status)
+            description = status_text(status)
             if response.command == "generic_nack":
                 description = f"generic_nack {description}"
             if status == ESME_RINVBNDSTS:
@@ -632,10 +302,47 @@ class SmppChannel:
             if accepted:
                 raise self._partial(tracked, total, f"{label} refused: {description}")
             if status in self.permanent_statuses and status not in THROTTLE_STATUSES:
-                raise PermanentFailure(f"SMSC refused the message to {mask_number(message.to)}: {description}")
+                raise PermanentFailure(f"SMSC refused the message to {mask_phone(message.to)}: {description}")
             raise TemporaryFailure(f"SMSC refused the message for now: {description}")
 
-    def _partial(self, tracked: _Tracked, total: int, what: str) -> OutcomeUnknown:
+    def _submit_sm(self, session: Session, message, tracked, short_message, esm_class, data_coding):
+        """One submit_sm of ``message`` (a part of it), and its response PDU."""
+        return session.request(
+            "submit_sm",
+            timeout=self.timeout,
+            tracked=tracked,
+            service_type=self.service_type,
+            source_addr_ton=self.source_addr_ton,
+            source_addr_npi=self.source_addr_npi,
+            source_addr=self.source_addr,
+            dest_addr_ton=self.dest_addr_ton,
+            dest_addr_npi=self.dest_addr_npi,
+            destination_addr=message.to,
+            esm_class=esm_class,
+            registered_delivery=1,
+            data_coding=data_coding,
+            short_message=short_message,
+        )
+
+    def _unanswered(self, message: OutgoingMessage, tracked: Tracked, label: str, accepted: int, exc: NoAnswer):
+        """A submit_sm written and never answered (``accepted`` parts were before it): the SMSC
+        may have taken it."""
+        self._count("outcome_unknown")
+        logger.error(
+            "SMPP %s: %s %s to %s written, no submit_sm_resp (%s): outcome unknown, not resent",
+            self.name,
+            message.id,
+            label,
+            mask_phone(message.to),
+            exc,
+        )
+        done = f"; {accepted} part(s) accepted before: {', '.join(tracked.part_ids)}" if accepted else ""
+        return OutcomeUnknown(
+            f"SMSC {self.host}:{self.port}: {label} was sent but no submit_sm_resp came ({exc}){done}; "
+            "the SMSC may have taken it: not sent again automatically"
+        )
+
+    def _partial(self, tracked: Tracked, total: int, what: str) -> OutcomeUnknown:
         self._count("outcome_unknown")
         logger.error(
             "SMPP %s: %s: %s after %d of %d parts went out",
@@ -657,7 +364,7 @@ class SmppChannel:
 
     # -- binding -----------------------------------------------------------------------------
 
-    def _bound_session(self) -> _Session:
+    def _bound_session(self) -> Session:
         with self._bind_lock:
             if self._closed:
                 raise TemporaryFailure(f"SMPP channel {self.name} is closed")
@@ -667,13 +374,13 @@ class SmppChannel:
             self._session = self._open()
             return self._session
 
-    def _open(self) -> _Session:
+    def _open(self) -> Session:
         """Connect and bind (with ``_bind_lock`` held)."""
         client = smpplib.client.Client(
             self.host,
             self.port,
             timeout=self.timeout,
-            sequence_generator=_LockedSequence(),
+            sequence_generator=LockedSequence(),
             logger_name=WIRE_LOGGER,
             allow_unknown_opt_params=True,
         )
@@ -693,7 +400,7 @@ class SmppChannel:
             except smpplib.exceptions.PDUError as exc:
                 self._count("bind_failures")
                 status = exc.args[1] if len(exc.args) > 1 else None
-                detail = _status_text(status) if isinstance(status, int) else str(exc)
+                detail = status_text(status) if isinstance(status, int) else str(exc)
                 logger.error("SMPP %s: bind as %s refused: %s", self.name, self.system_id, detail)
                 raise TemporaryFailure(f"{where}: bind_transceiver refused: {detail}") from None
             except (smpplib.exceptions.ConnectionError, OSError) as exc:
@@ -706,13 +413,13 @@ class SmppChannel:
                 client.disconnect()
             raise
         self._sessions += 1
-        session = _Session(self, client, self._sessions)
+        session = Session(self, client, self._sessions)
         session.start()
         self._count("binds")
         logger.info("SMPP %s: bound as %s to %s:%s", self.name, self.system_id, self.host, self.port)
         return session
 
-    def _session_lost(self, session: _Session, reason: str) -> None:
+    def _session_lost(self, session: Session, reason: str) -> None:
         if self._closed:
             return
         logger.warning("SMPP %s: connection to %s:%s lost: %s", self.name, self.host, self.port, reason)
@@ -761,28 +468,6 @@ class SmppChannel:
 
     # -- receipts ----------------------------------------------------------------------------
 
-    def _track(self, tracked: _Tracked, message_id: str) -> None:
-        with self._state_lock:
-            tracked.part_ids.append(message_id)
-            self._tracked[message_id] = tracked
-            self._tracked.move_to_end(message_id)
-            while len(self._tracked) > self.receipt_map_size:
-                self._tracked.popitem(last=False)
-
-    def _lookup(self, message_id: str) -> _Tracked | None:
-        with self._state_lock:
-            for variant in id_variants(message_id):
-                tracked = self._tracked.get(variant)
-                if tracked is not None:
-                    return tracked
-        return None
-
-    def _part_id(self, tracked: _Tracked, message_id: str) -> str:
-        for variant in id_variants(message_id):
-            if variant in tracked.part_ids:
-                return variant
-        return message_id
-
     def _handle_deliver(self, pdu) -> int:
         """Handle a deliver_sm; the deliver_sm_resp status to answer."""
         parsed = parse_receipt(pdu)
@@ -796,41 +481,13 @@ class SmppChannel:
         self._count("receipts")
         if not parsed.final:
             return ESME_ROK
-        error = "" if parsed.delivered else f"{parsed.stat} err:{parsed.error or '-'}"
-        tracked, message_id = None, parsed.message_id
-        for candidate in parsed.ids:
-            tracked = self._lookup(candidate)
-            if tracked is not None:
-                message_id = candidate
-                break
-        if tracked is None:
-            receipt = Receipt(provider_id=parsed.message_id, delivered=parsed.delivered, error=error)
-            return self._report(receipt)
-        with self._state_lock:
-            if tracked.reported:
-                return ESME_ROK
-            part_id = self._part_id(tracked, message_id)
-            previous = tracked.states.get(part_id)
-            tracked.states[part_id] = parsed
-            receipt = None
-            if parsed.failed:
-                label = f"part {tracked.part_ids.index(part_id) + 1}/{tracked.total}: " if tracked.total > 1 else ""
-                receipt = Receipt(provider_id=tracked.provider_id, delivered=False, error=label + error)
-            elif len(tracked.part_ids) == tracked.total and all(
-                tracked.states.get(pid) is not None and tracked.states[pid].delivered for pid in tracked.part_ids
-            ):
-                receipt = Receipt(provider_id=tracked.provider_id, delivered=True)
-            if receipt is None:
-                return ESME_ROK
-            tracked.reported = True
+        settled = self._receipts.settle(parsed)
+        if settled is None:
+            return ESME_ROK
+        receipt, undo = settled
         status = self._report(receipt)
         if status != ESME_ROK:
-            with self._state_lock:  # undo: the SMSC will deliver this receipt again
-                tracked.reported = False
-                if previous is None:
-                    tracked.states.pop(part_id, None)
-                else:
-                    tracked.states[part_id] = previous
+            undo()  # the SMSC will deliver this receipt again
         return status
 
     def _report(self, receipt: Receipt) -> int:

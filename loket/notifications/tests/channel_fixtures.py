@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from loket.notifications.channels.base import OutgoingMessage
-from loket.notifications.testing.http_gateway import GatewayServer
-from loket.notifications.testing.smsc_server import SmscServer
-from loket.notifications.testing.smtp_server import SmtpServer
+from testpeers.http_gateway import GatewayServer
+from testpeers.smsc import SmscServer
+from testpeers.smtp import SmtpServer
 
 SYSTEM_ID = "loket"
 SMPP_PASSWORD = "rahasia1"  # SMPP 3.4: at most 8 characters
@@ -174,8 +174,8 @@ def webhook_receiver():
 
 @pytest.fixture
 def sleeps(monkeypatch):
-    """The back-off waits the HTTP channel asked for (recorded, not slept)."""
-    from loket.notifications.channels import http
+    """The back-off waits the HTTP channel's client asked for (recorded, not slept)."""
+    from loket.core import http
 
     waits: list[float] = []
     monkeypatch.setattr(http, "_sleep", waits.append)

@@ -1,4 +1,4 @@
-"""E-mail over SMTP against aiosmtpd on 127.0.0.1 (``loket.notifications.testing.smtp_server``):
+"""E-mail over SMTP against aiosmtpd on 127.0.0.1 (``testpeers.smtp``):
 delivery with AUTH (subject, UTF-8 body, Message-ID from our id), recipients refused (550
 permanent, 450 temporary), the message refused after DATA, the connection lost after DATA (unknown
 outcome, taken once), a server that is down, wrong credentials."""

@@ -1,5 +1,5 @@
 """SMS and WhatsApp through an HTTP gateway, against a gateway on 127.0.0.1
-(``loket.notifications.testing.http_gateway``) speaking a generic SMS API and the WhatsApp Business
+(``testpeers.http_gateway``) speaking a generic SMS API and the WhatsApp Business
 Cloud API: request shapes and credentials, templates that escape properly, idempotency, retries
 only when nothing can have been processed, the error mapping, and status webhooks POSTed by the
 gateway to a receiver that hands them to ``parse_webhook``."""

@@ -1,5 +1,5 @@
 """SMS over SMPP 3.4 against a real SMSC on 127.0.0.1 that the tests start: the npm ``smpp``
-package's server (``loket/notifications/testing/smsc``, run by node), which decodes what we send
+package's server (``testpeers/smsc``, run by node), which decodes what we send
 with its own GSM 03.38 and UCS-2 decoders. Binds, short and concatenated messages (GSM-7 and
 UCS-2), delivery receipts, enquire_link both ways, reconnecting after the SMSC restarts, and the
 error mapping: throttling, a bad number, a connection lost after submit_sm (counted once)."""
@@ -17,7 +17,6 @@ import pytest
 from loket.notifications.channels import smpp
 from loket.notifications.channels.base import OutcomeUnknown, PermanentFailure, Receipt, TemporaryFailure
 from loket.notifications.channels.smpp import SmppChannel, parse_receipt
-from loket.notifications.testing.smsc_server import SmscServer, SmscUnavailable
 from loket.notifications.tests.channel_fixtures import (  # noqa: F401 - fixtures
     LONG_TEXT,
     SMPP_PASSWORD,
@@ -28,6 +27,7 @@ from loket.notifications.tests.channel_fixtures import (  # noqa: F401 - fixture
     smsc_server,
     wait_until,
 )
+from testpeers.smsc import SmscServer, SmscUnavailable
 
 pytestmark = pytest.mark.xdist_group("smsc")
 
@@ -43,7 +43,7 @@ class Receipts(list):
 
 
 def test_the_test_smsc_needs_node_and_says_how_to_install(monkeypatch):
-    from loket.notifications.testing import smsc_server as module
+    from testpeers.smsc import server as module
 
     monkeypatch.setattr(module.shutil, "which", lambda name: None)
     with pytest.raises(SmscUnavailable, match="make node-deps"):

@@ -8,9 +8,10 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 
-from loket.signing.bsre_testserver import BsreTestServer
+from loket.core import http
 from loket.signing.signers import bsre
 from loket.signing.signers.base import Stamp
+from testpeers.bsre import BsreTestServer
 
 ACTIVE_NIK = "3674041708900001"
 ACTIVE_PASSPHRASE = "Rahasia-Aktif-2026"
@@ -51,7 +52,9 @@ def make_signer(server):
             "client_secret": server.client_secret,
             "nik": ACTIVE_NIK,
             "connect_timeout": 0.5,
-            "read_timeout": 1.0,
+            # Generous: the test server really signs (pyHanko, RSA 2048, a timestamp), which takes
+            # seconds on a loaded machine. Tests about timeouts set a short one themselves.
+            "read_timeout": 10.0,
             "retries": 2,
             "backoff": 0.05,
         }
@@ -65,7 +68,7 @@ def make_signer(server):
 def sleeps(monkeypatch):
     """The back-off waits the client asked for (recorded, not slept)."""
     waits: list[float] = []
-    monkeypatch.setattr(bsre, "_sleep", waits.append)
+    monkeypatch.setattr(http, "_sleep", waits.append)
     return waits
 
 

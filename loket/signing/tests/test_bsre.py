@@ -1,5 +1,5 @@
 """The BSrE remote signer against a BSrE-compatible server on 127.0.0.1 that really signs
-(loket.signing.bsre_testserver): a real letter signed and validated, the certificate statuses,
+(testpeers.bsre): a real letter signed and validated, the certificate statuses,
 wrong passphrase, wrong client credentials, an unreachable service, retries before processing,
 and the cases where the outcome is unknown and nothing is retried (never signed twice)."""
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import http.client
 import io
 import logging
 import socket
@@ -25,7 +24,6 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from loket.letters.rendering import SIGNATURE_BOX
-from loket.signing.bsre_testserver import _TestPki
 from loket.signing.signers import bsre
 from loket.signing.signers.base import (
     CertificateInactive,
@@ -50,6 +48,7 @@ from loket.signing.tests.bsre_fixtures import (  # noqa: F401 - fixtures
     server,
     sleeps,
 )
+from testpeers.bsre import BsrePki
 
 # django_db on the module also makes pytest-django create the test database the module-scoped
 # ``letter`` fixture needs (without a django_db test in the run it would not be set up).
@@ -150,7 +149,7 @@ def test_with_trust_roots_the_signer_must_chain_to_them(server, make_signer, let
     trusted = make_signer(trust_roots=[server.ca_certificate_pem]).open_session(pin=ACTIVE_PASSPHRASE)
     assert sign(trusted, letter).pdf
 
-    other_root = _TestPki().ca.certificate.public_bytes(Encoding.DER)  # another CA of the same name
+    other_root = BsrePki().ca.certificate.public_bytes(Encoding.DER)  # another CA of the same name
     untrusting = make_signer(trust_roots=[other_root]).open_session(pin=ACTIVE_PASSPHRASE)
     with pytest.raises(SigningFailed) as err:
         sign(untrusting, letter)
@@ -227,8 +226,8 @@ def test_wrong_client_credentials_at_signing(server, make_signer, letter):
 
 def test_nothing_listening_is_unavailable_after_the_retries(make_signer, monkeypatch, sleeps, letter):
     attempts = []
-    connect = http.client.HTTPConnection.connect
-    monkeypatch.setattr(http.client.HTTPConnection, "connect", lambda self: attempts.append(1) or connect(self))
+    connect = socket.create_connection  # how the client's transport opens each connection
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: attempts.append(1) or connect(*a, **k))
     signer = make_signer(base_url=f"http://127.0.0.1:{free_port()}", retries=2, backoff=0.05)
 
     with pytest.raises(SignerUnavailable) as err:

@@ -24,8 +24,8 @@ two cannot drift apart).
         server.ca_certificate                         # the trust root (asn1crypto), ca_certificate_pem
 
 Statuses: ``ISSUE`` (active), ``EXPIRED``, ``REVOKED``, ``SUSPEND`` or anything else; a NIK not in
-the table answers ``NOT_REGISTERED``. For local development: ``python -m loket.signing.bsre_testserver``
-(with ``DJANGO_SETTINGS_MODULE`` set) serves on port 8765 with the demo users printed on start.
+the table answers ``NOT_REGISTERED``. For local development: ``python -m testpeers.bsre`` serves on
+port 8765 with the demo users printed on start.
 """
 
 from __future__ import annotations
@@ -44,15 +44,12 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
-from loket.core.testserver import Dropped, JsonHandler, LocalJsonServer
 from loket.signing.signers.bsre import ACTIVE_STATUS, ERROR_CODES, SIGN_PATH, STATUS_PATH
+from testpeers.bsre.pki import BsrePki, KeyPair
+from testpeers.server import Dropped, JsonHandler, LocalJsonServer
 
 logger = logging.getLogger(__name__)
 
@@ -61,105 +58,6 @@ MAX_BODY = 64 * 1024 * 1024
 CORRUPT_MODES = ("not_pdf", "not_extending", "no_signature", "tampered")
 _CODES = {entry.name: entry.code for entry in ERROR_CODES.values()}
 _STATUS_CODES = {"EXPIRED": "CERTIFICATE_EXPIRED", "REVOKED": "CERTIFICATE_REVOKED", "SUSPEND": "CERTIFICATE_SUSPENDED"}
-
-
-# --- the PKI ----------------------------------------------------------------------------------
-
-
-def _name(common_name: str, organization: str = "") -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    if organization:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    attributes.append(x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"))
-    return x509.Name(attributes)
-
-
-@dataclass
-class _KeyPair:
-    certificate: x509.Certificate
-    key: rsa.RSAPrivateKey
-
-    @property
-    def asn1_certificate(self) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(self.certificate.public_bytes(serialization.Encoding.DER))
-
-    @property
-    def asn1_key(self) -> asn1_keys.PrivateKeyInfo:
-        der = self.key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        return asn1_keys.PrivateKeyInfo.load(der)
-
-
-class _TestPki:
-    def __init__(self, *, key_size: int = 2048):
-        self.key_size = key_size
-        now = dt.datetime.now(dt.UTC)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
-        name = _name("BSrE Test CA", "Balai Sertifikasi Elektronik (uji)")
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256())
-        )
-        self.ca = _KeyPair(certificate, key)
-        self.tsa = self.issue("BSrE Test TSA", organization="Balai Sertifikasi Elektronik (uji)", tsa=True)
-
-    def issue(self, common_name: str, *, organization: str = "", expired: bool = False, tsa: bool = False) -> _KeyPair:
-        now = dt.datetime.now(dt.UTC)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=self.key_size)
-        not_before, not_after = now - dt.timedelta(days=1), now + dt.timedelta(days=730)
-        if expired:
-            not_before, not_after = now - dt.timedelta(days=800), now - dt.timedelta(days=70)
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(_name(common_name, organization))
-            .issuer_name(self.ca.certificate.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=not tsa,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca.key.public_key()), critical=False)
-        )
-        if tsa:
-            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        return _KeyPair(builder.sign(self.ca.key, hashes.SHA256()), key)
 
 
 # --- users and faults -------------------------------------------------------------------------
@@ -172,7 +70,7 @@ class BsreUser:
     status: str = ACTIVE_STATUS
     name: str = "Penanda Tangan Uji"
     organization: str = "Pemerintah Kota Tangerang Selatan"
-    keys: _KeyPair | None = field(default=None, repr=False)
+    keys: KeyPair | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never the passphrase
         return f"<BsreUser {self.nik[:4]}…{self.nik[-4:]} {self.status}>"
@@ -211,7 +109,7 @@ class BsreTestServer(LocalJsonServer):
         self.client_secret = client_secret
         self.timestamps = timestamps
         self._key_size = key_size
-        self._pki: _TestPki | None = None
+        self._pki: BsrePki | None = None
         self._users: dict[str, BsreUser] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
@@ -224,7 +122,7 @@ class BsreTestServer(LocalJsonServer):
 
     def _before_start(self) -> None:
         if self._pki is None:
-            self._pki = _TestPki(key_size=self._key_size)
+            self._pki = BsrePki(key_size=self._key_size)
             for user in self._users.values():
                 self._issue(user)
 
@@ -236,7 +134,7 @@ class BsreTestServer(LocalJsonServer):
     def ca_certificate_pem(self) -> bytes:
         return self._require_pki().ca.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def _require_pki(self) -> _TestPki:
+    def _require_pki(self) -> BsrePki:
         if self._pki is None:
             raise RuntimeError("start the server first")
         return self._pki
@@ -368,13 +266,9 @@ class BsreTestServer(LocalJsonServer):
         return 200, {"file": [base64.b64encode(item).decode("ascii") for item in signed]}
 
     def _sign_one(self, user: BsreUser, pdf: bytes, spec: dict) -> bytes:
-        from PIL import Image
-        from pyhanko.pdf_utils.images import PdfImage
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
         from pyhanko.sign import fields, signers
         from pyhanko.sign.timestamps import DummyTimeStamper
-        from pyhanko.stamp import StaticStampStyle
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         pki = self._require_pki()
@@ -382,37 +276,9 @@ class BsreTestServer(LocalJsonServer):
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         existing = len(list(writer.prev.embedded_signatures))
         field_name = f"BSrE-Signature-{existing + 1}"
-        visible = str(spec.get("tampilan", "INVISIBLE")).upper() == "VISIBLE"
         stamp_style, field_spec = None, None
-        if visible:
-            page_count = int(writer.root["/Pages"]["/Count"])
-            try:
-                page = int(spec["page"])
-                x, y = float(spec["originX"]), float(spec["originY"])
-                width, height = float(spec["width"]), float(spec["height"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise _BadProperties("page, originX, originY, width dan height wajib diisi") from exc
-            if not 1 <= page <= page_count or width <= 0 or height <= 0:
-                raise _BadProperties("halaman atau ukuran kotak tidak valid")
-            field_spec = fields.SigFieldSpec(
-                sig_field_name=field_name, on_page=page - 1, box=(x, y, x + width, y + height)
-            )
-            background = None
-            if spec.get("imageBase64"):
-                try:
-                    image = Image.open(io.BytesIO(base64.b64decode(spec["imageBase64"], validate=True)))
-                    image.load()
-                except Exception as exc:
-                    raise _BadProperties("imageBase64 bukan gambar") from exc
-                background = PdfImage(image.convert("RGB"))
-            stamp_style = StaticStampStyle(
-                background=background,
-                background_opacity=1.0,
-                border_width=0,
-                background_layout=SimpleBoxLayoutRule(
-                    x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MID, margins=Margins.uniform(0)
-                ),
-            )
+        if str(spec.get("tampilan", "INVISIBLE")).upper() == "VISIBLE":
+            stamp_style, field_spec = _visible_field(writer, field_name, spec)
         registry = SimpleCertificateStore.from_certs([pki.ca.asn1_certificate])
         signer = signers.SimpleSigner(
             signing_cert=user.keys.asn1_certificate, signing_key=user.keys.asn1_key, cert_registry=registry
@@ -497,6 +363,44 @@ class _BadProperties(Exception):
     pass
 
 
+def _visible_field(writer, field_name: str, spec: dict):
+    """(stamp style, field spec) of a visible signature: the box of ``spec`` (1-based ``page``,
+    ``originX``/``originY`` the lower-left corner, ``width``, ``height``) showing ``imageBase64``."""
+    from PIL import Image
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+    from pyhanko.sign import fields
+    from pyhanko.stamp import StaticStampStyle
+
+    page_count = int(writer.root["/Pages"]["/Count"])
+    try:
+        page = int(spec["page"])
+        x, y = float(spec["originX"]), float(spec["originY"])
+        width, height = float(spec["width"]), float(spec["height"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _BadProperties("page, originX, originY, width dan height wajib diisi") from exc
+    if not 1 <= page <= page_count or width <= 0 or height <= 0:
+        raise _BadProperties("halaman atau ukuran kotak tidak valid")
+    field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page - 1, box=(x, y, x + width, y + height))
+    background = None
+    if spec.get("imageBase64"):
+        try:
+            image = Image.open(io.BytesIO(base64.b64decode(spec["imageBase64"], validate=True)))
+            image.load()
+        except Exception as exc:
+            raise _BadProperties("imageBase64 bukan gambar") from exc
+        background = PdfImage(image.convert("RGB"))
+    stamp_style = StaticStampStyle(
+        background=background,
+        background_opacity=1.0,
+        border_width=0,
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MID, margins=Margins.uniform(0)
+        ),
+    )
+    return stamp_style, field_spec
+
+
 def _error(http_status: int, name: str, message: str) -> tuple[int, dict]:
     return http_status, {"status_code": _CODES[name], "error": message}
 
@@ -561,31 +465,3 @@ class _Handler(JsonHandler):
 
 
 BsreTestServer.handler_class = _Handler
-
-
-def main() -> None:  # pragma: no cover - a developer's tool
-    import argparse
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loket.settings")
-    django.setup()
-    parser = argparse.ArgumentParser(description="A BSrE-compatible signing server for local development.")
-    parser.add_argument("--port", type=int, default=8765)
-    args = parser.parse_args()
-    server = BsreTestServer(port=args.port)
-    server.add_user("3674041708900001", "rahasia-aktif", name="Hendra Gunawan, S.Sos.")
-    server.add_user("3674041708900002", "rahasia-kedaluwarsa", status="EXPIRED", name="Siti Aminah")
-    server.add_user("3674041708900003", "rahasia-dicabut", status="REVOKED", name="Agus Salim")
-    server.start()
-    print(f"BSrE test server at {server.url} (client id {server.client_id!r}, secret {server.client_secret!r})")
-    print("users: 3674041708900001/rahasia-aktif (ISSUE), …0002 (EXPIRED), …0003 (REVOKED)")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

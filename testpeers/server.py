@@ -1,6 +1,6 @@
-"""What the JSON test servers on 127.0.0.1 share (the HTTP SMS/WhatsApp gateway of notifications,
-the BSrE-compatible signer of signing): a threaded stdlib server started and stopped around a
-test or a benchmark, and a request handler that answers JSON or drops the connection on purpose.
+"""What the HTTP test peers on 127.0.0.1 share (the SMS/WhatsApp gateway ``testpeers.http_gateway``,
+the BSrE-compatible signer ``testpeers.bsre``): a threaded stdlib server started and stopped around
+a test or a benchmark, and a request handler that answers JSON or drops the connection on purpose.
 
 Each server subclasses ``LocalJsonServer`` with its ``handler_class`` (a ``JsonHandler``) and its
 own routes, faults and records; the handler reaches the server object as ``self.app``.

@@ -48,7 +48,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from loket.core.testserver import Dropped, JsonHandler, LocalJsonServer
+from testpeers.server import Dropped, JsonHandler, LocalJsonServer
 
 logger = logging.getLogger(__name__)
 

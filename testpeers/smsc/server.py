@@ -1,5 +1,5 @@
-"""Start, control and stop the test SMSC (``smsc/smsc.js``: the npm ``smpp`` package's server) from
-Python. For tests and local development, never for production.
+"""Start, control and stop the test SMSC (``smsc.js`` beside this module: the npm ``smpp`` package's
+server) from Python. For tests and local development, never for production.
 
 ::
 
@@ -15,7 +15,7 @@ Python. For tests and local development, never for production.
         smsc.wait_for(lambda: len(smsc.records("receipt")) >= 1)
         smsc.stop(); smsc.start()               # the same ports again; records survive
 
-The Node dependencies are installed by ``make node-deps`` (``npm ci`` in ``smsc/``). Without
+The Node dependencies are installed by ``make node-deps`` (``npm ci`` in ``testpeers/smsc/``). Without
 ``node`` or without them, ``start()`` raises ``SmscUnavailable`` with what to do: the tests that
 need the SMSC fail, they are not skipped.
 """
@@ -34,9 +34,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-SMSC_DIR = Path(__file__).resolve().parent / "smsc"
+SMSC_DIR = Path(__file__).resolve().parent
 SCRIPT = SMSC_DIR / "smsc.js"
-INSTALL_HINT = "run `make node-deps` (npm ci --prefix loket/notifications/testing/smsc)"
+INSTALL_HINT = "run `make node-deps` (npm ci --prefix testpeers/smsc)"
 
 
 class SmscUnavailable(RuntimeError):
@@ -247,7 +247,7 @@ class SmscServer:
         return "".join(p["text"] for p in sorted(parts, key=lambda p: (p.get("concat") or {}).get("seq", 0)))
 
 
-def main() -> None:  # pragma: no cover - a developer's tool
+def main() -> None:  # pragma: no cover - a developer's tool: python -m testpeers.smsc
     import argparse
 
     parser = argparse.ArgumentParser(description="The test SMSC for local development.")
@@ -260,7 +260,3 @@ def main() -> None:  # pragma: no cover - a developer's tool
         )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
