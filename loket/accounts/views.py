@@ -5,14 +5,13 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loket.accounts import selectors, services
 from loket.accounts.forms import CreateOfficerForm, GrantRoleForm, LoginForm, RegisterForm, RevokeRoleForm
 from loket.core import policy
-from loket.core.access import login_required, permission_required, public
+from loket.core.access import login_required, permission_required, public, safe_next_url
 from loket.core.errors import DomainError
 
 # DomainError codes that belong to a form field (the rest are shown above the form).
@@ -22,12 +21,7 @@ _OFFICER_FIELDS = {"username", "full_name", "nip", "phone", "email", "password"}
 
 
 def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("accounts:dashboard")
+    return safe_next_url(request, reverse("accounts:dashboard"))
 
 
 @public

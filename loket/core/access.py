@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from loket.core import policy
 
@@ -68,3 +69,14 @@ def permission_required(permission: policy.Permission) -> Callable[[Callable], C
         return user.is_officer and policy.allows_somewhere(user, permission)
 
     return _require(check, ("permission", permission))
+
+
+def safe_next_url(request, default: str) -> str:
+    """The ``next`` address a form or link carries, when it stays on this site (no open redirect to
+    another host, nor from https to http); ``default`` otherwise."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default

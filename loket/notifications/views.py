@@ -20,12 +20,11 @@ from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from loket.core.access import citizen_required, login_required, public
+from loket.core.access import citizen_required, login_required, public, safe_next_url
 from loket.core.errors import DomainError
 from loket.notifications import selectors, services, throttle
 from loket.notifications.channels.registry import webhook_channel
@@ -41,12 +40,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("accounts:dashboard")
+    return safe_next_url(request, reverse("accounts:dashboard"))
 
 
 @login_required
