@@ -15,7 +15,6 @@ from loket.catalog.selectors import services_offered_at
 from loket.core.errors import DomainError
 from loket.letters.models import Letter, LetterTemplate, OfficeLetterSettings
 from loket.letters.templating import allowed_keys
-from loket.offices import selectors as office_selectors
 from loket.offices.models import Office
 
 
@@ -59,11 +58,6 @@ def allowed_placeholders(service: Service) -> list[str]:
 
 
 # --- the office admin's letter pages ------------------------------------------------------
-
-
-def offices_to_manage(actor) -> list[Office]:
-    """The offices whose letter settings and templates ``actor`` manages, by region and name."""
-    return list(office_selectors.offices_for(actor).order_by("region_id", "name"))
 
 
 def online_services(office: Office) -> list[Service]:

@@ -62,7 +62,7 @@ def _template_url(office: Office, service: Service) -> str:
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose letterheads and templates this officer manages; straight to it when there is one."""
-    offices = selectors.offices_to_manage(request.user)
+    offices = list(office_selectors.offices_for(request.user))
     if len(offices) == 1:
         return redirect("letters:manage", slug=offices[0].slug)
     return render(request, "letters/manage_index.html", {"offices": offices})

@@ -295,16 +295,20 @@ def active_counter_count(office: Office) -> int:
     return sum(1 for counter in office.counters.all() if counter.is_active)
 
 
-def offices_for(actor) -> QuerySet[Office]:
-    """Offices whose hours ``actor`` may manage: their own as office admin, their city's as city
-    admin, every office as system admin; empty for anyone else. By region code, then name."""
-    none = Office.objects.none()
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return none
-    condition = policy.office_scope(actor, policy.MANAGE_OFFICE).office_q()
+def offices_for(
+    actor, permission: policy.Permission = policy.MANAGE_OFFICE, *, active_only: bool = False
+) -> QuerySet[Office]:
+    """The offices where ``actor`` holds ``permission`` (by default, the offices they manage: their
+    own as office admin, their city's as city admin, every office as system admin); empty for
+    anyone else. Closed-down offices too unless ``active_only``: an admin still manages them.
+    By region code, then name."""
+    condition = policy.office_scope(actor, permission).office_q()
     if condition is None:
-        return none
-    return Office.objects.select_related("region").filter(condition).order_by("region_id", "name")
+        return Office.objects.none()
+    offices = Office.objects.select_related("region").filter(condition)
+    if active_only:
+        offices = offices.filter(is_active=True)
+    return offices.order_by("region_id", "name")
 
 
 def exceptions_from(office: Office, start: dt.date) -> QuerySet[ScheduleException]:

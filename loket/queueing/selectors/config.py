@@ -22,11 +22,6 @@ def queue_settings(office: Office) -> QueueSettings:
     return found if found is not None else QueueSettings(office=office)
 
 
-def managed_offices_for(actor) -> list[Office]:
-    """The offices whose queue ``actor`` configures, by region and name."""
-    return list(office_selectors.offices_for(actor).order_by("region_id", "name"))
-
-
 def service_groups(office: Office) -> QuerySet[ServiceGroup]:
     """The office's service groups by letter; a queryset, because a form chooses from it."""
     return ServiceGroup.objects.filter(office=office).order_by("letter")

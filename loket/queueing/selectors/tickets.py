@@ -14,14 +14,6 @@ from loket.offices.models import Office
 from loket.queueing.models import ACTIVE_STATUSES, Ticket, TicketKind
 
 
-def offices_for(actor, permission) -> list[Office]:
-    """The active offices where ``actor`` holds ``permission`` (e.g. the desks they may work), by name."""
-    condition = policy.office_scope(actor, permission).office_q()
-    if condition is None:
-        return []
-    return list(Office.objects.filter(condition, is_active=True).select_related("region").order_by("name"))
-
-
 def tickets_for(actor) -> QuerySet[Ticket]:
     """Tickets ``actor`` may see: a citizen their own; an officer those of offices where they hold a
     role (every office for a system admin); nobody else any."""

@@ -30,7 +30,7 @@ LINE_SHOWN = 30  # tickets of each group's line on the desk page
 @require_GET
 def desk_index(request: HttpRequest) -> HttpResponse:
     """The offices where this officer works a desk; straight to it when there is one."""
-    offices = list(selectors.offices_for(request.user, DESK))
+    offices = list(office_selectors.offices_for(request.user, DESK, active_only=True))
     if len(offices) == 1:
         return redirect("queueing:desk", slug=offices[0].slug)
     return render(request, "queueing/desk_index.html", {"offices": offices})

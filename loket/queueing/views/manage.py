@@ -25,6 +25,7 @@ from loket.catalog.selectors import services_offered_at
 from loket.core import policy
 from loket.core.access import permission_required
 from loket.core.errors import DomainError
+from loket.offices import selectors as office_selectors
 from loket.offices.access import office_for_request
 from loket.offices.models import Office
 from loket.queueing import selectors, services
@@ -172,7 +173,7 @@ HANDLERS: dict[str, Handler] = {
 @require_GET
 def manage_index(request: HttpRequest) -> HttpResponse:
     """The offices whose queue this officer configures; straight to it when there is one."""
-    offices = selectors.managed_offices_for(request.user)
+    offices = list(office_selectors.offices_for(request.user))
     if len(offices) == 1:
         return redirect("queueing:manage", slug=offices[0].slug)
     return render(request, "queueing/manage_index.html", {"offices": offices})
