@@ -3,7 +3,7 @@
 import datetime as dt
 import hashlib
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from loket.accounts.models import ApiToken, OfficerRole, User, UserKind
 from loket.core import policy
@@ -26,11 +26,6 @@ def roles_for(user) -> QuerySet[OfficerRole]:
     )
 
 
-def _manageable_office_filter(actor) -> Q | None:
-    """A Q over Office for the offices ``actor`` administers; None for none at all."""
-    return policy.office_scope(actor, policy.MANAGE_OFFICE).office_q()
-
-
 def manageable_offices_for(actor) -> QuerySet[Office]:
     """Offices ``actor`` administers: all for a system admin, their kabupaten/kota's for a city
     admin, their own for an office admin; none for anyone else (the offices app's question)."""
@@ -39,10 +34,7 @@ def manageable_offices_for(actor) -> QuerySet[Office]:
 
 def officers_for(actor) -> QuerySet[User]:
     """Officers holding (or having held) a role at an office ``actor`` manages."""
-    condition = _manageable_office_filter(actor)
-    if condition is None:
-        return User.objects.none()
-    office_ids = Office.objects.filter(condition).values("pk")
+    office_ids = manageable_offices_for(actor).values("pk")
     return (
         User.objects.filter(kind=UserKind.OFFICER, roles__office_id__in=office_ids)
         .distinct()
