@@ -84,3 +84,25 @@ def test_the_officers_page_reaches_offices_and_roles_in_the_admins_scope_only(of
     assert elsewhere not in rows
     assert Role.OFFICE_ADMIN not in selectors.office_roles_grantable_by(admin)
     assert Role.PETUGAS_LOKET in selectors.office_roles_grantable_by(admin)
+
+
+def test_offices_for_a_permission_lists_where_the_officer_holds_it_and_can_leave_out_closed_offices():
+    from loket.accounts.factories import OfficerRoleFactory
+    from loket.core import policy
+    from loket.core.policy import Role
+    from loket.offices import selectors
+
+    open_office = OfficeFactory(region_code="32.75.01", name="Kecamatan Bekasi Timur")
+    closed = OfficeFactory(region_code="32.75.02", name="Kecamatan Bekasi Barat", is_active=False)
+    elsewhere = OfficeFactory(region_code="33.76.01", name="Kecamatan Tegal Barat")
+    petugas = OfficerFactory()
+    OfficerRoleFactory(user=petugas, role=Role.PETUGAS_LOKET, office=open_office)
+    OfficerRoleFactory(user=petugas, role=Role.VERIFIKATOR, office=elsewhere)
+    city_admin = OfficerFactory(city_admin=True, region=open_office.region.parent.parent)
+
+    assert list(selectors.offices_for(petugas, policy.CALL_TICKETS)) == [open_office]
+    assert list(selectors.offices_for(petugas)) == []  # a petugas manages no office
+    # A city admin manages the closed-down office too; the desk list leaves it out.
+    assert list(selectors.offices_for(city_admin)) == [open_office, closed]
+    assert list(selectors.offices_for(city_admin, policy.CALL_TICKETS, active_only=True)) == [open_office]
+    assert list(selectors.offices_for(None, policy.CALL_TICKETS)) == []
