@@ -96,7 +96,11 @@ def test_four_workers_send_each_of_200_messages_exactly_once():
 def test_retries_under_concurrency_still_send_each_message_once(settings):
     settings.NOTIFY_BACKOFF_SECONDS = 0  # a retry is due at once: workers fight over it again
     ids = _outbox(60)
-    sms = FakeChannel("sms", script=[TemporaryFailure("throttled") if n % 3 == 0 else "ok" for n in range(400)])
+    # Every third message is throttled on its first two tries. The throttling is per message, not a
+    # shared script: a shared one could hand one message NOTIFY_MAX_ATTEMPTS throttles in a row,
+    # and failing it then is right, so the test flapped (about one run in fifteen).
+    throttled = {f"loket-ntf-{pk}-sms" for pk in ids[::3]}
+    sms = ThrottlingChannel("sms", throttled=throttled, times=2)
     registry = Registry({"sms": sms})
 
     def drain(i):
@@ -108,6 +112,23 @@ def test_retries_under_concurrency_still_send_each_message_once(settings):
     race(WORKERS, drain)
     assert Notification.objects.filter(pk__in=ids, status=Status.SENT).count() == 60
     assert Tally(m.id for m in sms.delivered) == Tally({f"loket-ntf-{pk}-sms": 1 for pk in ids})
+    assert DeliveryAttempt.objects.filter(notification_id__in=ids).count() == 60 + 2 * len(throttled)
+
+
+class ThrottlingChannel(FakeChannel):
+    """Refuses each message of ``throttled`` its first ``times`` tries (TemporaryFailure), then sends."""
+
+    def __init__(self, name: str, *, throttled: set[str], times: int):
+        super().__init__(name)
+        self.refusals = Tally(dict.fromkeys(throttled, times))
+
+    def send(self, message):
+        with self._lock:
+            if self.refusals[message.id] > 0:
+                self.refusals[message.id] -= 1
+                self.calls.append(message)
+                raise TemporaryFailure("throttled")
+        return super().send(message)
 
 
 def test_concurrent_enqueues_of_one_event_write_one_row():
