@@ -30,10 +30,14 @@ Times: ``called_at`` (last call), ``serving_at`` (service started; a ticket fini
 *called* starts at its call), ``finished_at`` (done or no-show), with ``checked_in_at`` these give
 waiting, calling and service time of every ticket. ``counter`` is the counter that called it.
 
-Concurrency: the chosen row is read with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two
-counters calling at the same instant each lock a different ticket; the status change is a
-conditional update (``WHERE status IN waiting``) checked again. On SQLite the single writer gives
-the same guarantee.
+Concurrency: the calls of one office take turns on its office row (``FOR NO KEY UPDATE``, which
+bookings' and walk-ins' ticket inserts do not wait for: they take only ``KEY SHARE`` on it). Without
+the turn, a call that had just locked the next few waiting tickets to tell them "your turn is near"
+made a second counter's ``SKIP LOCKED`` pass over them, and a later ticket was called before an
+earlier one. Within its turn a call reads the chosen row with ``SELECT … FOR UPDATE SKIP LOCKED``
+(PostgreSQL), passing over a ticket that a cancellation or a check-in is changing at that moment;
+the status change is a conditional update (``WHERE status IN waiting``) checked again. On SQLite
+the single writer gives the same guarantee.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from loket.catalog.models import Service
 from loket.core import clock, policy
 from loket.core.errors import DomainError
 from loket.offices import selectors as office_selectors
-from loket.offices.models import Counter
+from loket.offices.models import Counter, Office
 from loket.queueing import events
 from loket.queueing.models import Call, CounterShift, ServiceGroup, Ticket, TicketStatus, format_code
 from loket.queueing.selectors import (
@@ -161,6 +165,7 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
             % {"code": current.code},
             code="busy",
         )
+    _take_turn_to_call(counter)
     now = clock.now()
     for attempt in _ordered_attempts(shift, counter, now):
         while True:
@@ -185,6 +190,11 @@ def call_next(*, actor, counter: Counter) -> Ticket | None:
                 _announce_turn_near(ticket, now)
                 return ticket
     return None
+
+
+def _take_turn_to_call(counter: Counter) -> None:
+    """Wait until no other counter of the office is in the middle of a call (module docstring)."""
+    Office.objects.select_for_update(no_key=True).filter(pk=counter.office_id).values_list("pk").first()
 
 
 def _announce_turn_near(called: Ticket, now) -> None:
